@@ -1,2 +1,100 @@
-// Placeholder: filled by its issue.
-export {}
+/**
+ * The storage a volume lives on: a fixed number of bytes read and written at
+ * any offset. Memory and file devices are provided here, with wrappers that
+ * inject faults or simulate crashes for tests.
+ *
+ * @since 0.1.0
+ */
+import { Context, Effect, Layer } from "effect"
+import type { InvalidArgument, IoError } from "./VolumeError.js"
+import { type FileOptions, makeFileDevice } from "./internal/fileDevice.js"
+import { makeMemoryDevice } from "./internal/memoryDevice.js"
+
+export type { FileOptions } from "./internal/fileDevice.js"
+
+/**
+ * What a block device provides. Reads and writes at any offsets are
+ * independent (positional I/O, no shared position) and any number may be in
+ * flight at once.
+ *
+ * `read` and `write` may fail with `InvalidArgument` for an access outside
+ * `0 .. size` (a negative or fractional offset or length, or one past the
+ * end). A device of your own may declare only `IoError` there: it is still
+ * a valid `Service`.
+ */
+export interface Service {
+  /** The device size in bytes. */
+  readonly size: number
+  /** Reads `length` bytes at `offset` into a new array the caller owns. */
+  readonly read: (offset: number, length: number) => Effect.Effect<Uint8Array, IoError | InvalidArgument>
+  /** Writes `data` at `offset`. The device may not keep `data` after the effect completes. */
+  readonly write: (offset: number, data: Uint8Array) => Effect.Effect<void, IoError | InvalidArgument>
+  /** Makes every completed write durable. */
+  readonly flush: Effect.Effect<void, IoError>
+  /**
+   * Optional: reads `target.length` bytes at `offset` straight into `target`,
+   * saving the copy `read` makes. Callers fall back to `read` when absent.
+   */
+  readonly readInto?: (offset: number, target: Uint8Array) => Effect.Effect<void, IoError | InvalidArgument>
+}
+
+/** The block device a volume reads and writes. */
+export class BlockDevice extends Context.Tag("@effect-uds/volume/BlockDevice")<BlockDevice, Service>() {}
+
+/**
+ * Reads `target.length` bytes at `offset` into `target`, with the device's
+ * `readInto` when it has one, else with `read` and a copy.
+ */
+export const readInto = (
+  device: Service,
+  offset: number,
+  target: Uint8Array
+): Effect.Effect<void, IoError | InvalidArgument> =>
+  device.readInto !== undefined
+    ? device.readInto(offset, target)
+    : Effect.map(device.read(offset, target.length), (bytes) => target.set(bytes))
+
+/**
+ * A device in memory: over `bytes` itself (shared, not copied, so the caller
+ * sees every write, which is handy in tests), or over a fresh zeroed buffer
+ * of `size` bytes made each time the layer is built. A `size` that is not a
+ * non-negative safe integer is a defect.
+ *
+ * @example
+ * const bytes = new Uint8Array(1 << 20)
+ * const device = BlockDevice.layerMemory({ bytes })
+ */
+export const layerMemory = (init: { readonly size: number } | { readonly bytes: Uint8Array }): Layer.Layer<BlockDevice> =>
+  Layer.sync(BlockDevice, () => {
+    if ("bytes" in init) return makeMemoryDevice(init.bytes)
+    if (!Number.isSafeInteger(init.size) || init.size < 0) {
+      throw new RangeError(`layerMemory: size must be a non-negative safe integer, got ${init.size}`)
+    }
+    return makeMemoryDevice(new Uint8Array(init.size))
+  })
+
+/**
+ * A device over the file at `path`, starting at byte `offset` (default 0) of
+ * the file, with positional reads and writes on one descriptor opened when
+ * the layer is built and closed when its scope closes.
+ *
+ * - `create: true` creates a missing file, and extends a shorter one, to
+ *   `offset + size` bytes; a longer file is never truncated. Without it the
+ *   file must exist.
+ * - `size` defaults to the file size minus `offset`. A size past the end of
+ *   an existing file is allowed: reads there return zeros, writes extend it.
+ *
+ * Fails with `InvalidArgument` for a negative or fractional `size` or
+ * `offset`, an `offset` past the end of the file when `size` is not given,
+ * or `create` without `size` for a missing file; with `IoError("open")`
+ * (naming the path and the OS error code) when the file cannot be opened.
+ * Each read, write and flush (`fdatasync`) that the OS fails is an
+ * `IoError` naming the path, the device offset, the length and the code.
+ *
+ * @example
+ * const device = BlockDevice.layerFile("/var/lib/uds/volume", { create: true, size: geometry.bytesPerVolume })
+ */
+export const layerFile = (
+  path: string,
+  options?: FileOptions
+): Layer.Layer<BlockDevice, IoError | InvalidArgument> => Layer.scoped(BlockDevice, makeFileDevice(path, options))

@@ -1,0 +1,206 @@
+/**
+ * A block device over a file, with positional I/O on one file descriptor.
+ *
+ * @internal
+ */
+import { Effect, type Scope } from "effect"
+import * as fs from "node:fs"
+import type { Service } from "../BlockDevice.js"
+import { InvalidArgument, IoError } from "../VolumeError.js"
+import { countError, rangeError } from "./deviceRange.js"
+
+/** Options of `BlockDevice.layerFile`. */
+export interface FileOptions {
+  readonly create?: boolean
+  readonly size?: number
+  readonly offset?: number
+}
+
+// One fs.read/fs.write moves at most this much; Node refuses lengths of 2 GiB and more.
+const MAX_CHUNK = 1 << 30
+
+type Operation = IoError["operation"]
+
+// "EIO (i/o error)" from Node's "EIO: i/o error, read", whose path we print ourselves.
+const describeCause = (cause: NodeJS.ErrnoException): string => {
+  if (cause.code === undefined) return cause.message
+  const text = cause.message.replace(`${cause.code}: `, "").replace(/, \w+( '.*')?$/, "")
+  return `${cause.code} (${text})`
+}
+
+const osError = (
+  path: string,
+  operation: Operation,
+  cause: NodeJS.ErrnoException,
+  offset?: number,
+  length?: number
+): IoError => {
+  const where = offset === undefined ? "" : ` of ${length ?? 0} bytes at device offset ${offset}`
+  return new IoError({
+    message: `${operation}${where} on "${path}" failed: ${describeCause(cause)}`,
+    operation,
+    ...(offset === undefined ? {} : { offset }),
+    cause
+  })
+}
+
+// Wraps one callback-style fs call whose result is `A`.
+const callFs = <A>(
+  run: (callback: (error: NodeJS.ErrnoException | null, result: A) => void) => void,
+  onError: (cause: NodeJS.ErrnoException) => IoError | InvalidArgument
+): Effect.Effect<A, IoError | InvalidArgument> =>
+  Effect.async<A, IoError | InvalidArgument>((resume) => {
+    run((error, result) => resume(error === null ? Effect.succeed(result) : Effect.fail(onError(error))))
+  })
+
+// Opens read-write without creating first, so a missing file is told apart from an existing empty one.
+const openFile = (path: string, create: boolean, size: number | undefined) =>
+  callFs<number>(
+    (callback) => fs.open(path, fs.constants.O_RDWR, callback),
+    (cause) => osError(path, "open", cause)
+  ).pipe(
+    Effect.catchIf(
+      (error) => create && error._tag === "IoError" && (error.cause as NodeJS.ErrnoException).code === "ENOENT",
+      () =>
+        size === undefined
+          ? Effect.fail(
+            new InvalidArgument({
+              message: `"${path}" does not exist: creating a device file needs a size`
+            })
+          )
+          : callFs<number>(
+            (callback) => fs.open(path, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644, callback),
+            (cause) => osError(path, "open", cause)
+          )
+    )
+  )
+
+/**
+ * Opens `path` once for the life of the scope and serves positional reads and
+ * writes on it. The descriptor is closed when the scope closes, after every
+ * fs call still running on it has returned (an interrupted read or write
+ * keeps running in the OS; closing under it could let the descriptor number
+ * be reused by another file).
+ */
+export const makeFileDevice = (
+  path: string,
+  options: FileOptions = {}
+): Effect.Effect<Service, IoError | InvalidArgument, Scope.Scope> =>
+  Effect.gen(function*() {
+    const create = options.create === true
+    const base = options.offset ?? 0
+    const badOption = countError("offset", options.offset) ?? countError("size", options.size)
+    if (badOption !== undefined) return yield* badOption
+
+    let inFlight = 0
+    let closed = false
+    let onIdle: (() => void) | undefined
+    const begin = (): boolean => {
+      if (closed) return false
+      inFlight++
+      return true
+    }
+    const end = (): void => {
+      inFlight--
+      if (inFlight === 0 && onIdle !== undefined) onIdle()
+    }
+
+    const fd = yield* Effect.acquireRelease(openFile(path, create, options.size), (fd) =>
+      Effect.async<void>((resume) => {
+        closed = true
+        // Close errors are ignored: nothing useful can be done about them at scope close.
+        const close = () => fs.close(fd, () => resume(Effect.void))
+        if (inFlight === 0) close()
+        else onIdle = close
+      }))
+
+    const stats = yield* callFs<fs.Stats>((callback) => fs.fstat(fd, callback), (cause) => osError(path, "open", cause))
+    if (create && options.size !== undefined && stats.size < base + options.size) {
+      // Extends only: a larger file is never truncated.
+      yield* callFs<void>(
+        (callback) => fs.ftruncate(fd, base + options.size!, (error) => callback(error, undefined)),
+        (cause) => osError(path, "open", cause)
+      )
+    }
+    const size = options.size ?? stats.size - base
+    if (size < 0) {
+      return yield* new InvalidArgument({
+        message: `offset ${base} is past the end of "${path}" (${stats.size} bytes): give a smaller offset, or a size`
+      })
+    }
+
+    const closedError = (operation: Operation, offset?: number): IoError =>
+      new IoError({
+        message: `${operation} on "${path}" after its device was closed (the layer's scope has ended)`,
+        operation,
+        ...(offset === undefined ? {} : { offset })
+      })
+
+    // Reads target.length bytes at device offset `offset`, looping over short reads;
+    // past the end of the file the rest is zeros, as the reference pads a short read.
+    const readFully = (offset: number, target: Uint8Array): Effect.Effect<void, IoError> =>
+      Effect.async<void, IoError>((resume) => {
+        let done = 0
+        const step = (): void => {
+          if (done === target.length) return resume(Effect.void)
+          if (!begin()) return resume(Effect.fail(closedError("read", offset)))
+          fs.read(fd, target, done, Math.min(target.length - done, MAX_CHUNK), base + offset + done, (error, n) => {
+            end()
+            if (error !== null) return resume(Effect.fail(osError(path, "read", error, offset, target.length)))
+            if (n === 0) {
+              target.fill(0, done)
+              return resume(Effect.void)
+            }
+            done += n
+            step()
+          })
+        }
+        step()
+      })
+
+    const writeFully = (offset: number, data: Uint8Array): Effect.Effect<void, IoError> =>
+      Effect.async<void, IoError>((resume) => {
+        let done = 0
+        const step = (): void => {
+          if (done === data.length) return resume(Effect.void)
+          if (!begin()) return resume(Effect.fail(closedError("write", offset)))
+          fs.write(fd, data, done, Math.min(data.length - done, MAX_CHUNK), base + offset + done, (error, n) => {
+            end()
+            if (error !== null) return resume(Effect.fail(osError(path, "write", error, offset, data.length)))
+            done += n
+            step()
+          })
+        }
+        step()
+      })
+
+    const flush = Effect.async<void, IoError>((resume) => {
+      if (!begin()) return resume(Effect.fail(closedError("flush")))
+      fs.fdatasync(fd, (error) => {
+        end()
+        resume(error === null ? Effect.void : Effect.fail(osError(path, "flush", error)))
+      })
+    })
+
+    const service: Service = {
+      size,
+      read: (offset, length) => {
+        const bad = rangeError(size, "read", offset, length)
+        if (bad !== undefined) return Effect.fail(bad)
+        return Effect.suspend(() => {
+          const target = new Uint8Array(length)
+          return Effect.as(readFully(offset, target), target)
+        })
+      },
+      readInto: (offset, target) => {
+        const bad = rangeError(size, "read", offset, target.length)
+        return bad === undefined ? readFully(offset, target) : Effect.fail(bad)
+      },
+      write: (offset, data) => {
+        const bad = rangeError(size, "write", offset, data.length)
+        return bad === undefined ? writeFully(offset, data) : Effect.fail(bad)
+      },
+      flush
+    }
+    return service
+  })

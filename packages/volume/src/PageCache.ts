@@ -1,2 +1,195 @@
-// Placeholder: filled by its issue.
-export {}
+/**
+ * The page cache: a fixed number of slots shared by index and record pages,
+ * a physical page → slot index, and least-recently-used eviction. Index
+ * pages are kept decoded, so a hit costs no decoding. Every method is
+ * synchronous: a cache hit never goes through Effect.
+ *
+ * @since 0.1.0
+ */
+import { Context, Effect, Layer } from "effect"
+import type { IndexPage } from "./ChapterIndex.js"
+import type { Geometry } from "./Geometry.js"
+import { InvalidArgument } from "./VolumeError.js"
+
+/** The reference numbers slots with 15 bits; a larger cache is refused as it is there. */
+export const MAX_SLOTS = 32767
+
+/** Counters of the cache since it was made. */
+export interface PageCacheStats {
+  readonly cacheHits: number
+  readonly cacheMisses: number
+  readonly evictions: number
+  readonly cachedPages: number
+}
+
+/** The page cache service. */
+export class PageCache extends Context.Tag("@effect-uds/volume/PageCache")<PageCache, {
+  /** Number of slots. */
+  readonly capacity: number
+  /** The decoded index page cached for a physical page, made most recent; undefined on a miss. */
+  readonly indexPage: (physicalPage: number) => IndexPage | undefined
+  /** The bytes of a record page cached for a physical page, made most recent; undefined on a miss. */
+  readonly recordPage: (physicalPage: number) => Uint8Array | undefined
+  /** Caches a decoded index page (replacing any cached copy), evicting the least recently used page if full. */
+  readonly installIndexPage: (physicalPage: number, page: IndexPage) => void
+  /** Caches a record page's bytes (replacing any cached copy), evicting the least recently used page if full. */
+  readonly installRecordPage: (physicalPage: number, bytes: Uint8Array) => void
+  /** Drops a physical page from the cache, if it is there. */
+  readonly invalidate: (physicalPage: number) => void
+  /** The counters so far. */
+  readonly stats: () => PageCacheStats
+}>() {}
+
+/** How to size the cache: `cacheChapters` chapters' worth of record pages. */
+export interface Options {
+  readonly geometry: Geometry
+  readonly cacheChapters?: number
+}
+
+const NONE = -1
+
+/** The number of slots for a geometry and cache size, or an InvalidArgument saying what is allowed. */
+export const slotCount = (geometry: Geometry, cacheChapters: number): number | InvalidArgument => {
+  const slots = cacheChapters * geometry.recordPagesPerChapter
+  if (!Number.isSafeInteger(cacheChapters) || cacheChapters < 1 || slots > MAX_SLOTS) {
+    return new InvalidArgument({
+      message: `cacheChapters must be an integer from 1 to ${Math.floor(MAX_SLOTS / geometry.recordPagesPerChapter)} ` +
+        `(at most ${MAX_SLOTS} cached pages of ${geometry.recordPagesPerChapter} per chapter), got ${String(cacheChapters)}`
+    })
+  }
+  return slots
+}
+
+/** Builds a page cache. Fails with InvalidArgument for a cache size out of range. */
+export const make = (options: Options): Effect.Effect<PageCache["Type"], InvalidArgument> =>
+  Effect.suspend(() => {
+    const slots = slotCount(options.geometry, options.cacheChapters ?? 7)
+    return typeof slots === "number" ? Effect.succeed(makeUnsafe(options.geometry, slots)) : Effect.fail(slots)
+  })
+
+/** Builds a page cache with exactly `slots` slots (1 or more). */
+export const makeUnsafe = (geometry: Geometry, slots: number): PageCache["Type"] => {
+  const slotOfPage = new Int32Array(geometry.pagesPerVolume + geometry.headerPagesPerVolume).fill(NONE)
+  const pageOfSlot = new Int32Array(slots).fill(NONE)
+  const indexPages: Array<IndexPage | undefined> = new Array(slots).fill(undefined)
+  const recordPages: Array<Uint8Array | undefined> = new Array(slots).fill(undefined)
+  // A doubly linked list of all slots, most recent at `head`, least recent at `tail`.
+  // The last slot starts least recent: like the reference, an empty cache fills
+  // from the last slot downward.
+  const newer = new Int32Array(slots)
+  const older = new Int32Array(slots)
+  for (let slot = 0; slot < slots; slot++) {
+    newer[slot] = slot - 1
+    older[slot] = slot + 1 < slots ? slot + 1 : NONE
+  }
+  let head = 0
+  let tail = slots - 1
+  let hits = 0
+  let misses = 0
+  let evictions = 0
+  let cachedPages = 0
+
+  const unlink = (slot: number) => {
+    const n = newer[slot]!
+    const o = older[slot]!
+    if (n === NONE) head = o
+    else older[n] = o
+    if (o === NONE) tail = n
+    else newer[o] = n
+  }
+  const makeMostRecent = (slot: number) => {
+    if (slot === head) return
+    unlink(slot)
+    newer[slot] = NONE
+    older[slot] = head
+    newer[head] = slot
+    head = slot
+  }
+  const makeLeastRecent = (slot: number) => {
+    if (slot === tail) return
+    unlink(slot)
+    older[slot] = NONE
+    newer[slot] = tail
+    older[tail] = slot
+    tail = slot
+  }
+  const clearSlot = (slot: number) => {
+    const page = pageOfSlot[slot]!
+    if (page !== NONE) {
+      slotOfPage[page] = NONE
+      cachedPages--
+    }
+    pageOfSlot[slot] = NONE
+    indexPages[slot] = undefined
+    recordPages[slot] = undefined
+  }
+  // The slot for a page about to be installed: its own slot if cached, else the least recent.
+  const claimSlot = (physicalPage: number): number => {
+    const cached = slotOfPage[physicalPage]!
+    if (cached !== NONE) return cached
+    const slot = tail
+    if (pageOfSlot[slot] !== NONE) evictions++
+    clearSlot(slot)
+    pageOfSlot[slot] = physicalPage
+    slotOfPage[physicalPage] = slot
+    cachedPages++
+    return slot
+  }
+
+  return {
+    capacity: slots,
+    indexPage: (physicalPage) => {
+      const slot = slotOfPage[physicalPage]
+      if (slot === undefined || slot === NONE) {
+        misses++
+        return undefined
+      }
+      const page = indexPages[slot]
+      if (page === undefined) {
+        misses++
+        return undefined
+      }
+      hits++
+      makeMostRecent(slot)
+      return page
+    },
+    recordPage: (physicalPage) => {
+      const slot = slotOfPage[physicalPage]
+      if (slot === undefined || slot === NONE) {
+        misses++
+        return undefined
+      }
+      const bytes = recordPages[slot]
+      if (bytes === undefined) {
+        misses++
+        return undefined
+      }
+      hits++
+      makeMostRecent(slot)
+      return bytes
+    },
+    installIndexPage: (physicalPage, page) => {
+      const slot = claimSlot(physicalPage)
+      indexPages[slot] = page
+      recordPages[slot] = undefined
+      makeMostRecent(slot)
+    },
+    installRecordPage: (physicalPage, bytes) => {
+      const slot = claimSlot(physicalPage)
+      recordPages[slot] = bytes
+      indexPages[slot] = undefined
+      makeMostRecent(slot)
+    },
+    invalidate: (physicalPage) => {
+      const slot = slotOfPage[physicalPage]
+      if (slot === undefined || slot === NONE) return
+      clearSlot(slot)
+      makeLeastRecent(slot)
+    },
+    stats: () => ({ cacheHits: hits, cacheMisses: misses, evictions, cachedPages })
+  }
+}
+
+/** A page cache layer sized by `options`. */
+export const layer = (options: Options): Layer.Layer<PageCache, InvalidArgument> =>
+  Layer.effect(PageCache, make(options))

@@ -1,2 +1,495 @@
-// Placeholder: filled by its issue.
-export {}
+/**
+ * The volume: chapters on a block device, read through the page cache and
+ * the read queue. Writes whole chapters, looks records up (at most one index
+ * page and one record page each), and finds the chapter boundaries after a
+ * crash.
+ *
+ * @since 0.1.0
+ */
+import { Context, Deferred, Effect, Layer, Option, type Scope } from "effect"
+import { BlockDevice } from "./BlockDevice.js"
+import * as ChapterBoundaries from "./ChapterBoundaries.js"
+import * as ChapterIndex from "./ChapterIndex.js"
+import * as Geometry from "./Geometry.js"
+import * as IndexPageMap from "./IndexPageMap.js"
+import * as PageCache from "./PageCache.js"
+import * as ReadQueue from "./ReadQueue.js"
+import * as RecordPage from "./RecordPage.js"
+import { CorruptData, InvalidArgument, type IoError, Queued, type VolumeError } from "./VolumeError.js"
+import { chapterPagesAgree } from "./internal/chapterPages.js"
+import { checkName, checkRecords, checkVirtualChapter } from "./internal/volumeInput.js"
+
+/** How to open a volume. */
+export interface Options {
+  readonly geometry: Geometry.Geometry
+  /** The volume nonce stamped into every index page (u64). */
+  readonly nonce: bigint
+  /** Page cache size in chapters' worth of record pages; default 7. */
+  readonly cacheChapters?: number
+  /** Reader fibers; default 2. */
+  readonly readThreads?: number
+}
+
+/** Counters of a volume since it was opened. */
+export interface VolumeStats extends PageCache.PageCacheStats, ReadQueue.ReadQueueStats {
+  readonly chaptersWritten: number
+}
+
+/** The volume service. */
+export interface Service {
+  readonly geometry: Geometry.Geometry
+  /**
+   * Writes virtual chapter `virtualChapter` from up to recordsPerChapter
+   * packed 32-byte records (record i goes on record page
+   * floor(i / recordsPerPage); a short chapter is padded with copies of its
+   * last record, which are not indexed): index pages, then record pages,
+   * then a flush.
+   */
+  readonly writeChapter: (virtualChapter: number, records: Uint8Array) => Effect.Effect<void, IoError | InvalidArgument>
+  /** The data of `name` in virtual chapter `virtualChapter`; waits for any page reads it needs. */
+  readonly lookup: (
+    name: Uint8Array,
+    virtualChapter: number
+  ) => Effect.Effect<Option.Option<Uint8Array>, CorruptData | IoError | InvalidArgument>
+  /**
+   * Like `lookup` but never waits for I/O: fails with `Queued` after queueing
+   * the read it needs; retry once `Queued.ready` completes.
+   */
+  readonly lookupCached: (
+    name: Uint8Array,
+    virtualChapter: number
+  ) => Effect.Effect<Option.Option<Uint8Array>, Queued | CorruptData | IoError | InvalidArgument>
+  /** Whether `name` is stored in virtual chapter `virtualChapter` (used while rebuilding an index). */
+  readonly lookupForRebuild: (
+    name: Uint8Array,
+    virtualChapter: number
+  ) => Effect.Effect<boolean, CorruptData | IoError | InvalidArgument>
+  /**
+   * A copy of one page of a physical chapter: index pages are
+   * 0 .. indexPagesPerChapter − 1, record pages follow. An index page that
+   * does not decode is `CorruptData`.
+   */
+  readonly getPage: (
+    physicalChapter: number,
+    pageInChapter: number
+  ) => Effect.Effect<Uint8Array, CorruptData | IoError | InvalidArgument>
+  /**
+   * The decoded index pages of virtual chapter `virtualChapter`;
+   * `CorruptData` when its physical chapter holds another chapter or its
+   * pages disagree.
+   */
+  readonly readChapterIndex: (
+    virtualChapter: number
+  ) => Effect.Effect<ReadonlyArray<ChapterIndex.IndexPage>, CorruptData | IoError>
+  /** Drops every cached or queued page of the chapter's physical chapter, so none is served again. */
+  readonly forgetChapter: (virtualChapter: number) => Effect.Effect<void>
+  /** Queues reads of every page of a physical chapter not yet cached (a hint: out-of-range chapters are ignored). */
+  readonly prefetchChapter: (physicalChapter: number) => Effect.Effect<void>
+  /** The oldest and newest virtual chapters on the volume, found by probing chapter index pages. */
+  readonly findChapterBoundaries: Effect.Effect<
+    { readonly lowest: number; readonly highest: number; readonly isEmpty: boolean },
+    CorruptData | IoError
+  >
+  /** The counters so far. */
+  readonly stats: Effect.Effect<VolumeStats>
+}
+
+/** The volume service tag. */
+export class Volume extends Context.Tag("@effect-uds/volume/Volume")<Volume, Service>() {}
+
+// What one synchronous lookup step found. A number is a physical page that is
+// not cached; NEED_CHAPTER_MAP asks for the chapter's index pages all at once
+// (page 0 is the header page, never read, so it is free to mean this).
+type Step = Uint8Array | null | number | CorruptData
+const NEED_CHAPTER_MAP = 0
+
+const NONCE_LIMIT = 1n << 64n
+
+/**
+ * Builds a volume over the BlockDevice, PageCache, ReadQueue and
+ * IndexPageMap in context. The device must hold at least
+ * `geometry.bytesPerVolume` bytes; the volume opens over whatever it holds
+ * (zeros are an empty volume) and never formats it.
+ */
+export const make = (
+  options: Options
+): Effect.Effect<
+  Service,
+  InvalidArgument,
+  BlockDevice | PageCache.PageCache | ReadQueue.ReadQueue | IndexPageMap.IndexPageMap | Scope.Scope
+> =>
+  Effect.gen(function*() {
+    const { geometry, nonce } = options
+    if (typeof nonce !== "bigint" || nonce < 0n || nonce >= NONCE_LIMIT) {
+      return yield* new InvalidArgument({ message: `nonce must be a bigint from 0 to 2^64 - 1, got ${String(nonce)}` })
+    }
+    const device = yield* BlockDevice
+    if (device.size < geometry.bytesPerVolume) {
+      return yield* new InvalidArgument({
+        message: `device of ${device.size} bytes is smaller than the volume's ${geometry.bytesPerVolume} bytes`
+      })
+    }
+    const cache = yield* PageCache.PageCache
+    const queue = yield* ReadQueue.ReadQueue
+    const pageMap = yield* IndexPageMap.IndexPageMap
+    const writeLock = yield* Effect.makeSemaphore(1)
+
+    const {
+      bytesPerPage, chaptersPerVolume, indexPagesPerChapter, pagesPerChapter,
+      recordPagesPerChapter, recordsPerPage, recordsPerChapter
+    } = geometry
+    const mapToPhysical = (virtualChapter: number) => Geometry.mapToPhysicalChapter(geometry, virtualChapter)
+    const firstPage = (physicalChapter: number) => Geometry.physicalPage(geometry, physicalChapter, 0)
+    let chaptersWritten = 0
+
+    // Whether the index page map is right for a physical chapter. With one
+    // index page per chapter the map is trivially right; otherwise it is
+    // learned from writes and from reading the chapter's index pages.
+    const mapKnown = new Uint8Array(chaptersPerVolume).fill(indexPagesPerChapter === 1 ? 1 : 0)
+
+    const learnChapterMap = (physicalChapter: number, pages: ReadonlyArray<ChapterIndex.IndexPage>) => {
+      const first = pages[0]!
+      pages.forEach((page, k) => pageMap.update(first.virtualChapter, physicalChapter, k, page.highestList))
+      mapKnown[physicalChapter] = 1
+    }
+
+    // The index pages of a chapter from the cache, learning its map from them;
+    // a missing page's number, or CorruptData when they disagree.
+    const chapterMapFromCache = (physicalChapter: number): number | CorruptData | undefined => {
+      const pages: Array<ChapterIndex.IndexPage> = []
+      for (let k = 0; k < indexPagesPerChapter; k++) {
+        const page = cache.indexPage(firstPage(physicalChapter) + k)
+        if (page === undefined) return firstPage(physicalChapter) + k
+        pages.push(page)
+      }
+      const problem = chapterPagesAgree(geometry, physicalChapter, pages)
+      if (problem !== undefined) return problem
+      learnChapterMap(physicalChapter, pages)
+      return undefined
+    }
+
+    // One synchronous pass of a lookup over what is cached (or `held`, a page
+    // just read for this request, which may already have been evicted).
+    const step = (name: Uint8Array, virtualChapter: number, held: ReadQueue.PageRead | undefined): Step => {
+      const chapter = mapToPhysical(virtualChapter)
+      if (mapKnown[chapter] === 0) {
+        const missing = chapterMapFromCache(chapter)
+        if (missing instanceof CorruptData) return missing
+        if (missing !== undefined) return NEED_CHAPTER_MAP
+      }
+      const k = indexPagesPerChapter === 1 ? 0 : pageMap.findIndexPage(name, chapter)
+      const indexPageNumber = firstPage(chapter) + k
+      const indexPage = held !== undefined && held.physicalPage === indexPageNumber && held.indexPage !== undefined
+        ? held.indexPage
+        : cache.indexPage(indexPageNumber)
+      if (indexPage === undefined) return indexPageNumber
+      const problem = checkIndexPage(chapter, k, indexPageNumber, indexPage)
+      if (problem !== undefined) return problem
+      // The chapter now holds another virtual chapter: the name is not there.
+      if (indexPage.virtualChapter !== virtualChapter) return null
+      const recordPageIndex = indexPage.search(name)
+      if (recordPageIndex === undefined) return null
+      const recordPageNumber = indexPageNumber - k + indexPagesPerChapter + recordPageIndex
+      const bytes = held !== undefined && held.physicalPage === recordPageNumber && held.recordPage !== undefined
+        ? held.recordPage
+        : cache.recordPage(recordPageNumber)
+      if (bytes === undefined) return recordPageNumber
+      const slot = RecordPage.findSlot(bytes, name, recordsPerPage)
+      return slot < 0 ? null : bytes.slice(slot * 32 + 16, slot * 32 + 32)
+    }
+
+    // The normal-mode checks of an index page against the page map (volume.md §5.2).
+    const checkIndexPage = (
+      chapter: number,
+      k: number,
+      physicalPage: number,
+      page: ChapterIndex.IndexPage
+    ): CorruptData | undefined => {
+      if (mapToPhysical(page.virtualChapter) !== chapter) {
+        return new CorruptData({
+          message: `index page ${k} of chapter ${chapter} holds virtual chapter ${page.virtualChapter}, ` +
+            `which belongs in chapter ${mapToPhysical(page.virtualChapter)}`,
+          physicalPage
+        })
+      }
+      const { lowest, highest } = pageMap.bounds(chapter, k)
+      if (page.lowestList !== lowest || page.highestList !== highest) {
+        return new CorruptData({
+          message: `index page ${k} of chapter ${chapter} holds delta lists ${page.lowestList}..${page.highestList}, ` +
+            `but the index page map expects ${lowest}..${highest}`,
+          physicalPage
+        })
+      }
+      return undefined
+    }
+
+    // Waits for the read of a page; fails with its error; undefined when it was discarded.
+    const awaitRead = (read: ReadQueue.PageRead): Effect.Effect<ReadQueue.PageRead | undefined, CorruptData | IoError> =>
+      Effect.flatMap(Deferred.await(read.done), () =>
+        read.error !== undefined
+          ? Effect.fail(read.error)
+          : Effect.succeed(read.invalid ? undefined : read))
+
+    const readPage = (physicalPage: number) =>
+      Effect.flatMap(queue.requestWaiting(physicalPage), awaitRead)
+
+    // An index page through the cache, waiting for the read if needed.
+    const getIndexPage = (physicalPage: number): Effect.Effect<ChapterIndex.IndexPage, CorruptData | IoError> =>
+      Effect.suspend(() => {
+        const cached = cache.indexPage(physicalPage)
+        if (cached !== undefined) return Effect.succeed(cached)
+        return Effect.flatMap(readPage(physicalPage), (read) =>
+          read?.indexPage !== undefined ? Effect.succeed(read.indexPage) : getIndexPage(physicalPage))
+      })
+
+    // Every index page of a physical chapter, read concurrently.
+    const getChapterIndexPages = (physicalChapter: number) =>
+      Effect.forEach(
+        Array.from({ length: indexPagesPerChapter }, (_, k) => firstPage(physicalChapter) + k),
+        getIndexPage,
+        { concurrency: "unbounded" }
+      )
+
+    const loadChapterMap = (physicalChapter: number): Effect.Effect<void, CorruptData | IoError> =>
+      Effect.flatMap(getChapterIndexPages(physicalChapter), (pages) => {
+        const problem = chapterPagesAgree(geometry, physicalChapter, pages)
+        if (problem !== undefined) return Effect.fail(problem)
+        learnChapterMap(physicalChapter, pages)
+        return Effect.void
+      })
+
+    const NOT_FOUND = Effect.succeed(Option.none<Uint8Array>())
+
+    const finishStep = <E>(
+      name: Uint8Array,
+      virtualChapter: number,
+      result: Step,
+      onMissing: (missing: number) => Effect.Effect<Option.Option<Uint8Array>, E>
+    ): Effect.Effect<Option.Option<Uint8Array>, E | CorruptData> => {
+      if (result === null) return NOT_FOUND
+      if (result instanceof Uint8Array) return Effect.succeed(Option.some(result))
+      if (typeof result === "number") return onMissing(result)
+      return Effect.fail(result)
+    }
+
+    // The waiting path of a lookup: read what is missing, then step again.
+    const lookupWaiting = (
+      name: Uint8Array,
+      virtualChapter: number,
+      missing: number
+    ): Effect.Effect<Option.Option<Uint8Array>, CorruptData | IoError> => {
+      const again = (held: ReadQueue.PageRead | undefined) =>
+        finishStep(name, virtualChapter, step(name, virtualChapter, held), (next) =>
+          lookupWaiting(name, virtualChapter, next))
+      if (missing === NEED_CHAPTER_MAP) {
+        return Effect.flatMap(loadChapterMap(mapToPhysical(virtualChapter)), () => again(undefined))
+      }
+      return Effect.flatMap(readPage(missing), again)
+    }
+
+    const lookup: Service["lookup"] = (name, virtualChapter) =>
+      Effect.suspend(() => {
+        const invalid = checkName(name) ?? checkVirtualChapter(virtualChapter)
+        if (invalid !== undefined) return Effect.fail(invalid)
+        return finishStep(name, virtualChapter, step(name, virtualChapter, undefined), (missing) =>
+          lookupWaiting(name, virtualChapter, missing))
+      })
+
+    // Queues the read(s) a non-blocking lookup needs and says when to retry.
+    const queueFor = (virtualChapter: number, missing: number): Queued => {
+      const pages = missing === NEED_CHAPTER_MAP
+        ? Array.from({ length: indexPagesPerChapter }, (_, k) => firstPage(mapToPhysical(virtualChapter)) + k)
+          .filter((page) => cache.indexPage(page) === undefined)
+        : [missing]
+      const ready = Effect.forEach(pages, (page) => {
+        const read = queue.request(page)
+        return read !== undefined
+          ? Deferred.await(read.done)
+          : Effect.flatMap(queue.requestWaiting(page), (waited) => Deferred.await(waited.done))
+      }, { concurrency: "unbounded", discard: true })
+      const physicalPage = pages[0] ?? missing
+      return new Queued({ message: `physical page ${physicalPage} is being read`, physicalPage, ready })
+    }
+
+    const lookupCached: Service["lookupCached"] = (name, virtualChapter) =>
+      Effect.suspend(() => {
+        const invalid = checkName(name) ?? checkVirtualChapter(virtualChapter)
+        if (invalid !== undefined) return Effect.fail(invalid)
+        return finishStep(name, virtualChapter, step(name, virtualChapter, undefined), (missing) =>
+          Effect.fail(queueFor(virtualChapter, missing)))
+      })
+
+    const invalidateChapter = (physicalChapter: number) => {
+      const first = firstPage(physicalChapter)
+      for (let page = first; page < first + pagesPerChapter; page++) {
+        cache.invalidate(page)
+        queue.invalidate(page)
+      }
+    }
+
+    const writeChapter: Service["writeChapter"] = (virtualChapter, records) =>
+      Effect.suspend(() => {
+        const invalid = checkVirtualChapter(virtualChapter) ?? checkRecords(geometry, records)
+        if (invalid !== undefined) return Effect.fail(invalid)
+        const chapter = mapToPhysical(virtualChapter)
+        const count = records.length / 32
+        const full = count === recordsPerChapter ? records : padChapter(records, recordsPerChapter)
+        const packed = ChapterIndex.packChapter(geometry, nonce, virtualChapter, full, count)
+        // The whole chapter is contiguous on the device: index pages, then record pages.
+        const bytes = new Uint8Array(pagesPerChapter * bytesPerPage)
+        packed.pages.forEach((page, k) => bytes.set(page, k * bytesPerPage))
+        for (let p = 0; p < recordPagesPerChapter; p++) {
+          RecordPage.encodeInto(geometry, full, p * recordsPerPage * 32, bytes, (indexPagesPerChapter + p) * bytesPerPage)
+        }
+        const start = () => {
+          if (indexPagesPerChapter > 1) mapKnown[chapter] = 0
+          invalidateChapter(chapter)
+        }
+        // Pages read while the chapter was being written may be torn: drop them
+        // all, then donate the new index pages to the cache.
+        const finish = () => {
+          invalidateChapter(chapter)
+          packed.decoded.forEach((page, k) => {
+            pageMap.update(virtualChapter, chapter, k, packed.highestLists[k]!)
+            cache.installIndexPage(firstPage(chapter) + k, page)
+          })
+          mapKnown[chapter] = 1
+          chaptersWritten++
+        }
+        return Effect.sync(start).pipe(
+          Effect.zipRight(device.write(firstPage(chapter) * bytesPerPage, bytes)),
+          Effect.zipRight(device.flush),
+          Effect.tapError(() => Effect.sync(() => invalidateChapter(chapter))),
+          Effect.zipRight(Effect.sync(finish)),
+          writeLock.withPermits(1),
+          Effect.withSpan("Volume.writeChapter", { attributes: { virtualChapter } })
+        )
+      })
+
+    const getPage: Service["getPage"] = (physicalChapter, pageInChapter) =>
+      Effect.suspend(() => {
+        if (!Number.isSafeInteger(physicalChapter) || physicalChapter < 0 || physicalChapter >= chaptersPerVolume) {
+          return Effect.fail(new InvalidArgument({
+            message: `physical chapter must be an integer from 0 to ${chaptersPerVolume - 1}, got ${String(physicalChapter)}`
+          }))
+        }
+        if (!Number.isSafeInteger(pageInChapter) || pageInChapter < 0 || pageInChapter >= pagesPerChapter) {
+          return Effect.fail(new InvalidArgument({
+            message: `page in chapter must be an integer from 0 to ${pagesPerChapter - 1}, got ${String(pageInChapter)}`
+          }))
+        }
+        const physicalPage = firstPage(physicalChapter) + pageInChapter
+        if (pageInChapter < indexPagesPerChapter) {
+          return Effect.map(getIndexPage(physicalPage), (page) => page.bytes.slice())
+        }
+        return Effect.map(getRecordPage(physicalPage), (bytes) => bytes.slice())
+      })
+
+    const getRecordPage = (physicalPage: number): Effect.Effect<Uint8Array, CorruptData | IoError> =>
+      Effect.suspend(() => {
+        const cached = cache.recordPage(physicalPage)
+        if (cached !== undefined) return Effect.succeed(cached)
+        return Effect.flatMap(readPage(physicalPage), (read) =>
+          read?.recordPage !== undefined ? Effect.succeed(read.recordPage) : getRecordPage(physicalPage))
+      })
+
+    const readChapterIndex: Service["readChapterIndex"] = (virtualChapter) =>
+      Effect.suspend(() => {
+        if (checkVirtualChapter(virtualChapter) !== undefined) {
+          return Effect.fail(new CorruptData({
+            message: `virtual chapter ${String(virtualChapter)} cannot be on a volume: chapters are non-negative integers`
+          }))
+        }
+        const chapter = mapToPhysical(virtualChapter)
+        return Effect.flatMap(getChapterIndexPages(chapter), (pages) => {
+          const problem = chapterPagesAgree(geometry, chapter, pages)
+            ?? pages.map((page, k) => checkIndexPage(chapter, k, firstPage(chapter) + k, page)).find((p) => p !== undefined)
+          if (problem !== undefined) return Effect.fail(problem)
+          if (pages[0]!.virtualChapter !== virtualChapter) {
+            return Effect.fail(new CorruptData({
+              message: `chapter ${chapter} holds virtual chapter ${pages[0]!.virtualChapter}, not ${virtualChapter}`,
+              physicalPage: firstPage(chapter)
+            }))
+          }
+          return Effect.succeed(pages)
+        })
+      })
+
+    // probe(c) of volume.md §11.1: the chapter's virtual chapter, or undefined
+    // when it is bad. Device errors are not a bad chapter: they fail the search.
+    const probe = (physicalChapter: number): Effect.Effect<number | undefined, IoError> =>
+      getChapterIndexPages(physicalChapter).pipe(
+        Effect.map((pages) => {
+          if (chapterPagesAgree(geometry, physicalChapter, pages) !== undefined) return undefined
+          learnChapterMap(physicalChapter, pages)
+          return pages[0]!.virtualChapter
+        }),
+        Effect.catchTag("CorruptData", () => Effect.succeed(undefined))
+      )
+
+    const findChapterBoundaries: Service["findChapterBoundaries"] = ChapterBoundaries.find(geometry, probe).pipe(
+      Effect.withSpan("Volume.findChapterBoundaries")
+    )
+
+    return {
+      geometry,
+      writeChapter,
+      lookup,
+      lookupCached,
+      lookupForRebuild: (name, virtualChapter) => Effect.map(lookup(name, virtualChapter), Option.isSome),
+      getPage,
+      readChapterIndex,
+      forgetChapter: (virtualChapter) =>
+        Effect.sync(() => {
+          if (checkVirtualChapter(virtualChapter) === undefined) invalidateChapter(mapToPhysical(virtualChapter))
+        }),
+      prefetchChapter: (physicalChapter) =>
+        Effect.sync(() => {
+          if (!Number.isSafeInteger(physicalChapter) || physicalChapter < 0 || physicalChapter >= chaptersPerVolume) return
+          const first = firstPage(physicalChapter)
+          for (let page = first; page < first + pagesPerChapter; page++) {
+            const cached = page - first < indexPagesPerChapter ? cache.indexPage(page) : cache.recordPage(page)
+            if (cached === undefined) queue.request(page)
+          }
+        }),
+      findChapterBoundaries,
+      stats: Effect.sync(() => ({ ...cache.stats(), ...queue.stats(), chaptersWritten }))
+    }
+  })
+
+// A full chapter from a short one: the rest is copies of its last record,
+// as the reference pads with its fill record.
+const padChapter = (records: Uint8Array, recordsPerChapter: number): Uint8Array => {
+  const full = new Uint8Array(recordsPerChapter * 32)
+  full.set(records)
+  const last = records.subarray(records.length - 32)
+  for (let offset = records.length; offset < full.length; offset += 32) full.set(last, offset)
+  return full
+}
+
+/**
+ * A volume layer over the BlockDevice in context, with its own page cache,
+ * read queue (and reader fibers) and index page map. Closing the layer's
+ * scope stops the readers and interrupts every lookup still waiting.
+ *
+ * @example
+ * const volume = Volume.layer({ geometry, nonce: 42n }).pipe(
+ *   Layer.provide(BlockDevice.layerFile("volume.bin", { create: true, size: geometry.bytesPerVolume }))
+ * )
+ */
+export const layer = (options: Options): Layer.Layer<Volume, VolumeError, BlockDevice> => {
+  const cache = PageCache.layer({ geometry: options.geometry, ...optional("cacheChapters", options.cacheChapters) })
+  const queue = ReadQueue.layer({
+    geometry: options.geometry,
+    nonce: options.nonce,
+    ...optional("readThreads", options.readThreads)
+  })
+  return Layer.scoped(Volume, make(options)).pipe(
+    Layer.provide(Layer.provideMerge(queue, cache)),
+    Layer.provide(IndexPageMap.layer(options.geometry))
+  )
+}
+
+// Spreads { key: value } only when value is defined (exactOptionalPropertyTypes).
+const optional = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } =>
+  (value === undefined ? {} : { [key]: value }) as { [P in K]?: V }

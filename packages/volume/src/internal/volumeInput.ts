@@ -1,0 +1,37 @@
+// Checks of caller input to the volume; each returns the InvalidArgument to fail with, or undefined.
+import { type Geometry, NAME_SIZE } from "../Geometry.js"
+import { InvalidArgument } from "../VolumeError.js"
+
+/** A record name must be a Uint8Array of 16 bytes. */
+export const checkName = (name: Uint8Array): InvalidArgument | undefined =>
+  name instanceof Uint8Array && name.length === NAME_SIZE
+    ? undefined
+    : new InvalidArgument({
+      message: `a record name must be a Uint8Array of ${NAME_SIZE} bytes, got ${describe(name)}`
+    })
+
+/** A virtual chapter number must be a non-negative safe integer. */
+export const checkVirtualChapter = (virtualChapter: number): InvalidArgument | undefined =>
+  Number.isSafeInteger(virtualChapter) && virtualChapter >= 0
+    ? undefined
+    : new InvalidArgument({
+      message: `a virtual chapter must be a non-negative integer, got ${String(virtualChapter)}`
+    })
+
+/** A chapter's records: 1 to recordsPerChapter packed 32-byte records. */
+export const checkRecords = (geometry: Geometry, records: Uint8Array): InvalidArgument | undefined => {
+  if (!(records instanceof Uint8Array)) {
+    return new InvalidArgument({ message: `records must be a Uint8Array of packed 32-byte records, got ${describe(records)}` })
+  }
+  const limit = geometry.recordsPerChapter * 32
+  if (records.length === 0 || records.length % 32 !== 0 || records.length > limit) {
+    return new InvalidArgument({
+      message: `records must be 1 to ${geometry.recordsPerChapter} packed 32-byte records ` +
+        `(a multiple of 32 bytes up to ${limit}), got ${records.length} bytes`
+    })
+  }
+  return undefined
+}
+
+const describe = (value: unknown): string =>
+  value instanceof Uint8Array ? `${value.length} bytes` : value === null ? "null" : typeof value

@@ -1,2 +1,160 @@
-// Placeholder: filled by its issue.
-export {}
+/**
+ * Record pages (record-page.md): one page holds `recordsPerPage` records of
+ * 32 bytes (16-byte name, 16-byte data), sorted by name and laid out as an
+ * implicit binary search tree in heap order. Pure, synchronous codecs.
+ *
+ * Preconditions: `encode` and `encodeInto` need exactly `recordsPerPage`
+ * records (callers check with {@link validateRecords}, or use
+ * {@link encodeEither}); names passed to `search` / `findSlot` should be 16
+ * bytes ({@link validateName}). Page bytes themselves may be anything: a
+ * search over a corrupt or short page never throws and never reads outside it.
+ *
+ * @since 0.1.0
+ */
+import { Either } from "effect"
+import { BYTES_PER_RECORD, NAME_SIZE, type Geometry } from "./Geometry.js"
+import { slotOfRank } from "./internal/heapOrder.js"
+import { sortByName, wordAt } from "./internal/nameSort.js"
+import { InvalidArgument } from "./VolumeError.js"
+
+/**
+ * `InvalidArgument` when `records` is not exactly one page of records
+ * (`recordsPerPage` × 32 bytes), otherwise `undefined`.
+ */
+export const validateRecords = (geometry: Geometry, records: Uint8Array): InvalidArgument | undefined =>
+  records.length === geometry.recordsPerPage * BYTES_PER_RECORD
+    ? undefined
+    : new InvalidArgument({
+      message: `RecordPage: a page takes exactly ${geometry.recordsPerPage} records ` +
+        `(${geometry.recordsPerPage * BYTES_PER_RECORD} bytes), got ${records.length} bytes`
+    })
+
+/** `InvalidArgument` when `name` is not 16 bytes, otherwise `undefined`. */
+export const validateName = (name: Uint8Array): InvalidArgument | undefined =>
+  name.length === NAME_SIZE
+    ? undefined
+    : new InvalidArgument({ message: `RecordPage: a record name is ${NAME_SIZE} bytes, got ${name.length}` })
+
+// Copies 32-byte records with 4-byte word moves when both sides are aligned.
+const copyRecords = (
+  records: Uint8Array,
+  recordsOffset: number,
+  out: Uint8Array,
+  outOffset: number,
+  order: Uint16Array,
+  slots: Uint16Array,
+  n: number
+): void => {
+  const from = records.byteOffset + recordsOffset
+  const to = out.byteOffset + outOffset
+  if ((from & 3) === 0 && (to & 3) === 0) {
+    const source = new Int32Array(records.buffer, from, n * 8)
+    const target = new Int32Array(out.buffer, to, n * 8)
+    for (let rank = 0; rank < n; rank++) {
+      const s = order[rank]! << 3
+      const t = slots[rank]! << 3
+      target[t] = source[s]!
+      target[t + 1] = source[s + 1]!
+      target[t + 2] = source[s + 2]!
+      target[t + 3] = source[s + 3]!
+      target[t + 4] = source[s + 4]!
+      target[t + 5] = source[s + 5]!
+      target[t + 6] = source[s + 6]!
+      target[t + 7] = source[s + 7]!
+    }
+    return
+  }
+  for (let rank = 0; rank < n; rank++) {
+    const s = recordsOffset + (order[rank]! << 5)
+    const t = outOffset + (slots[rank]! << 5)
+    for (let b = 0; b < BYTES_PER_RECORD; b++) out[t + b] = records[s + b]!
+  }
+}
+
+/**
+ * Encodes the `recordsPerPage` records packed at `records[recordsOffset ..]`
+ * (any order) as one page written to `out[outOffset ..]`, without allocating
+ * beyond shared scratch. Writes only the record slots (recordsPerPage × 32
+ * bytes); a page tail that is not a whole record is left as it was.
+ * Precondition: both ranges lie inside their arrays.
+ */
+export const encodeInto = (
+  geometry: Geometry,
+  records: Uint8Array,
+  recordsOffset: number,
+  out: Uint8Array,
+  outOffset: number
+): void => {
+  const n = geometry.recordsPerPage
+  const order = sortByName(records, recordsOffset, n)
+  copyRecords(records, recordsOffset, out, outOffset, order, slotOfRank(n), n)
+}
+
+/**
+ * Encodes exactly `recordsPerPage` records (32 bytes each, any order) as one
+ * new page of `bytesPerPage` bytes (a tail that is not a whole record is
+ * zero). Throws a `RangeError` if `records` has the wrong length: that is a
+ * caller bug, so check with {@link validateRecords} first or use
+ * {@link encodeEither}.
+ */
+export const encode = (geometry: Geometry, records: Uint8Array): Uint8Array => {
+  const invalid = validateRecords(geometry, records)
+  if (invalid !== undefined) throw new RangeError(invalid.message)
+  const page = new Uint8Array(geometry.bytesPerPage)
+  encodeInto(geometry, records, 0, page, 0)
+  return page
+}
+
+/** {@link encode}, failing with `InvalidArgument` instead of throwing on a wrong records length. */
+export const encodeEither = (geometry: Geometry, records: Uint8Array): Either.Either<Uint8Array, InvalidArgument> => {
+  const invalid = validateRecords(geometry, records)
+  return invalid === undefined ? Either.right(encode(geometry, records)) : Either.left(invalid)
+}
+
+/**
+ * The slot holding `name` in a page of `recordsPerPage` records, by the tree
+ * walk of record-page.md §5, or -1. Slots past the end of a short page count
+ * as absent. A name shorter than 16 bytes compares as if zero-padded; bytes
+ * past 16 are ignored.
+ */
+export const findSlot = (page: Uint8Array, name: Uint8Array, recordsPerPage: number): number => {
+  const n = Math.min(recordsPerPage, page.length >>> 5)
+  const n0 = wordAt(name, 0)
+  const n1 = wordAt(name, 4)
+  const n2 = wordAt(name, 8)
+  const n3 = wordAt(name, 12)
+  let k = 0
+  while (k < n) {
+    const o = k << 5
+    // Find the first differing word; `theirs` is the page's word there.
+    let ours = n0
+    let theirs = wordAt(page, o)
+    if (ours === theirs) {
+      ours = n1
+      theirs = wordAt(page, o + 4)
+      if (ours === theirs) {
+        ours = n2
+        theirs = wordAt(page, o + 8)
+        if (ours === theirs) {
+          ours = n3
+          theirs = wordAt(page, o + 12)
+          if (ours === theirs) return k
+        }
+      }
+    }
+    k = ours < theirs ? 2 * k + 1 : 2 * k + 2
+  }
+  return -1
+}
+
+/**
+ * The 16 data bytes of the record named `name` in `page`, as a copy (never a
+ * view of the page), or `undefined` when the page has no such record. Never
+ * throws, whatever the page holds.
+ */
+export const search = (geometry: Geometry, page: Uint8Array, name: Uint8Array): Uint8Array | undefined => {
+  const slot = findSlot(page, name, geometry.recordsPerPage)
+  if (slot < 0) return undefined
+  const data = (slot << 5) + NAME_SIZE
+  return page.slice(data, data + 16)
+}

@@ -7,9 +7,22 @@
  */
 import { Context, Effect, Layer } from "effect"
 import type { InvalidArgument, IoError } from "./VolumeError.js"
+import { type CrashControlService, makeCrashableDevice } from "./internal/crashableDevice.js"
+import { type FaultControlService, makeFaultyDevice } from "./internal/faultyDevice.js"
 import { type FileOptions, makeFileDevice } from "./internal/fileDevice.js"
 import { makeMemoryDevice } from "./internal/memoryDevice.js"
 
+export type { CrashControlService, CrashOptions } from "./internal/crashableDevice.js"
+export type {
+  CorruptOptions,
+  DelayOptions,
+  FailOptions,
+  FaultControlService,
+  FaultTarget,
+  Operation,
+  OperationCounts
+} from "./internal/faultyDevice.js"
+export { overlaps } from "./internal/faultyDevice.js"
 export type { FileOptions } from "./internal/fileDevice.js"
 
 /**
@@ -98,3 +111,63 @@ export const layerFile = (
   path: string,
   options?: FileOptions
 ): Layer.Layer<BlockDevice, IoError | InvalidArgument> => Layer.scoped(BlockDevice, makeFileDevice(path, options))
+
+/** The controls of a `layerFaulty` device: arm and disarm faults, read the operation counts. */
+export class FaultControl extends Context.Tag("@effect-uds/volume/BlockDevice/FaultControl")<
+  FaultControl,
+  FaultControlService
+>() {}
+
+/**
+ * Wraps the `BlockDevice` provided beneath it in one that injects faults,
+ * and provides both the wrapped device and its `FaultControl`. With no fault
+ * armed it behaves exactly like the device beneath (and counts operations).
+ * Injected failures are `IoError`s whose message says they were injected;
+ * out-of-range accesses are still `InvalidArgument`.
+ *
+ * @example
+ * const device = BlockDevice.layerFaulty.pipe(Layer.provide(BlockDevice.layerMemory({ size: 1 << 20 })))
+ * // device: Layer<BlockDevice | FaultControl>
+ * Effect.gen(function*() {
+ *   const control = yield* BlockDevice.FaultControl
+ *   yield* control.fail({ operation: "read", times: 3 })
+ * }).pipe(Effect.provide(device))
+ */
+export const layerFaulty: Layer.Layer<BlockDevice | FaultControl, never, BlockDevice> = Layer.effectContext(
+  Effect.map(BlockDevice, (inner) => {
+    const { control, device } = makeFaultyDevice(inner)
+    return Context.make(BlockDevice, device).pipe(Context.add(FaultControl, control))
+  })
+)
+
+/** The controls of a `layerCrashable` device: simulate a crash, count unflushed writes. */
+export class CrashControl extends Context.Tag("@effect-uds/volume/BlockDevice/CrashControl")<
+  CrashControl,
+  CrashControlService
+>() {}
+
+/**
+ * Wraps the `BlockDevice` provided beneath it in one that behaves like a
+ * volatile write cache over it, and provides both the wrapped device and its
+ * `CrashControl`. Writes are held in memory until `flush`; reads see them
+ * laid over the device beneath, as through a page cache; `flush` applies
+ * them to the device beneath in order, then flushes it; `crash` drops
+ * whatever is not flushed, optionally tearing it.
+ *
+ * @example
+ * // A crashable device whose device beneath can also be made to fail:
+ * const device = BlockDevice.layerCrashable.pipe(
+ *   Layer.provideMerge(BlockDevice.layerFaulty),
+ *   Layer.provide(BlockDevice.layerMemory({ size: 1 << 20 }))
+ * ) // Layer<BlockDevice | CrashControl | FaultControl>, BlockDevice being the crashable one
+ * Effect.gen(function*() {
+ *   const device = yield* BlockDevice.BlockDevice
+ *   yield* device.write(0, bytes)
+ *   yield* (yield* BlockDevice.CrashControl).crash({ keep: 0 }) // the write is gone
+ * }).pipe(Effect.provide(device))
+ */
+export const layerCrashable: Layer.Layer<BlockDevice | CrashControl, never, BlockDevice> = Layer.effectContext(
+  Effect.flatMap(BlockDevice, (inner) =>
+    Effect.map(makeCrashableDevice(inner), ({ control, device }) =>
+      Context.make(BlockDevice, device).pipe(Context.add(CrashControl, control))))
+)

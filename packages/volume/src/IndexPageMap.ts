@@ -1,2 +1,136 @@
-// Placeholder: filled by its issue.
-export {}
+/**
+ * The index page map (spec/index-page-map.md): for every physical chapter and
+ * every index page but the last, the highest delta list on that page, so a
+ * lookup reads exactly one index page. Saved with the index as "ALBIPM02".
+ *
+ * @since 0.1.0
+ */
+import { Context, Effect, Either, Layer } from "effect"
+import type { Geometry } from "./Geometry.js"
+import { chapterDeltaList } from "./internal/chapterHash.js"
+import { CorruptData } from "./VolumeError.js"
+
+const MAGIC = "ALBIPM02"
+const HEADER_BYTES = 16
+
+/** The map's operations; all synchronous, on a Uint16Array. */
+export interface Service {
+  /**
+   * Records that index page `indexPage` of `physicalChapter`, now holding
+   * `virtualChapter`, ends at `highestList` (stored as u16). The last page's
+   * entry is implicit: updating it only sets `lastUpdate`.
+   */
+  readonly update: (virtualChapter: number, physicalChapter: number, indexPage: number, highestList: number) => void
+  /** The index page of `physicalChapter` that holds the delta list of `name`. */
+  readonly findIndexPage: (name: Uint8Array, physicalChapter: number) => number
+  /** The first delta list the map expects on a page. */
+  readonly lowestList: (physicalChapter: number, indexPage: number) => number
+  /** The last delta list the map expects on a page. */
+  readonly highestList: (physicalChapter: number, indexPage: number) => number
+  /** Both bounds of a page (allocates; use lowestList/highestList on hot paths). */
+  readonly bounds: (physicalChapter: number, indexPage: number) => { readonly lowest: number; readonly highest: number }
+  /** The virtual chapter of the most recent update. */
+  readonly lastUpdate: () => number
+  /** The map in the reference's save format. */
+  readonly save: () => Uint8Array
+  /** Replaces the map with a saved one; bad magic or too few bytes is `CorruptData`. */
+  readonly load: (bytes: Uint8Array) => Effect.Effect<void, CorruptData>
+}
+
+/** The index page map of a volume. */
+export class IndexPageMap extends Context.Tag("@effect-uds/volume/IndexPageMap")<IndexPageMap, Service>() {}
+
+/** The map's contents: the last update and one u16 per (physical chapter, index page but the last). */
+export interface State {
+  readonly lastUpdate: number
+  readonly entries: Uint16Array
+}
+
+/** Entries per chapter: index pages per chapter minus the implicit last one. */
+export const entriesPerChapter = (geometry: Geometry): number => geometry.indexPagesPerChapter - 1
+
+/** Bytes of the saved map: magic, last update, and the entries. */
+export const savedSize = (geometry: Geometry): number =>
+  HEADER_BYTES + 2 * entriesPerChapter(geometry) * geometry.chaptersPerVolume
+
+/** The map in the reference's save format (little-endian, no padding). */
+export const encode = (geometry: Geometry, state: State): Uint8Array => {
+  const bytes = new Uint8Array(savedSize(geometry))
+  const view = new DataView(bytes.buffer)
+  for (let i = 0; i < MAGIC.length; i++) bytes[i] = MAGIC.charCodeAt(i)
+  view.setBigUint64(8, BigInt(state.lastUpdate), true)
+  for (let i = 0; i < state.entries.length; i++) view.setUint16(HEADER_BYTES + 2 * i, state.entries[i]!, true)
+  return bytes
+}
+
+/**
+ * Reads a saved map: the first `savedSize` bytes (a save region's padding
+ * after them is ignored). Fails with `CorruptData` for a wrong magic, too few
+ * bytes, or a last update beyond Number.MAX_SAFE_INTEGER.
+ */
+export const decode = (geometry: Geometry, bytes: Uint8Array): Either.Either<State, CorruptData> => {
+  const size = savedSize(geometry)
+  if (bytes.length < size) {
+    return Either.left(new CorruptData({ message: `index page map is ${bytes.length} bytes, expected ${size}` }))
+  }
+  const magic = String.fromCharCode(...bytes.subarray(0, MAGIC.length))
+  if (magic !== MAGIC) {
+    return Either.left(new CorruptData({ message: `index page map magic ${JSON.stringify(magic)} is not "${MAGIC}"` }))
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, size)
+  const lastUpdate = view.getBigUint64(8, true)
+  if (lastUpdate > BigInt(Number.MAX_SAFE_INTEGER)) {
+    return Either.left(
+      new CorruptData({ message: `index page map last update ${lastUpdate} is beyond ${Number.MAX_SAFE_INTEGER}` })
+    )
+  }
+  const entries = new Uint16Array((size - HEADER_BYTES) / 2)
+  for (let i = 0; i < entries.length; i++) entries[i] = view.getUint16(HEADER_BYTES + 2 * i, true)
+  return Either.right({ lastUpdate: Number(lastUpdate), entries })
+}
+
+/** A new map for `geometry`: every entry 0, last update 0, as a created index starts. */
+export const make = (geometry: Geometry): Effect.Effect<Service> => Effect.sync(() => makeSync(geometry))
+
+/** The map as a layer. */
+export const layer = (geometry: Geometry): Layer.Layer<IndexPageMap> => Layer.effect(IndexPageMap, make(geometry))
+
+/** A new map, built synchronously. */
+export const makeSync = (geometry: Geometry): Service => {
+  const perChapter = entriesPerChapter(geometry)
+  const lastList = geometry.deltaListsPerChapter - 1
+  const addressBits = geometry.chapterAddressBits
+  let entries: Uint16Array = new Uint16Array(perChapter * geometry.chaptersPerVolume)
+  let lastUpdate = 0
+
+  const highestList = (physicalChapter: number, indexPage: number): number =>
+    indexPage < perChapter ? entries[physicalChapter * perChapter + indexPage]! : lastList
+  const lowestList = (physicalChapter: number, indexPage: number): number =>
+    indexPage === 0 ? 0 : entries[physicalChapter * perChapter + indexPage - 1]! + 1
+
+  return {
+    update: (virtualChapter, physicalChapter, indexPage, highest) => {
+      lastUpdate = virtualChapter
+      if (indexPage < perChapter) entries[physicalChapter * perChapter + indexPage] = highest & 0xffff
+    },
+    findIndexPage: (name, physicalChapter) => {
+      const list = chapterDeltaList(name, 0, addressBits, lastList)
+      const base = physicalChapter * perChapter
+      for (let page = 0; page < perChapter; page++) if (list <= entries[base + page]!) return page
+      return perChapter
+    },
+    lowestList,
+    highestList,
+    bounds: (physicalChapter, indexPage) => ({
+      lowest: lowestList(physicalChapter, indexPage),
+      highest: highestList(physicalChapter, indexPage)
+    }),
+    lastUpdate: () => lastUpdate,
+    save: () => encode(geometry, { lastUpdate, entries }),
+    load: (bytes) =>
+      Effect.map(decode(geometry, bytes), (state) => {
+        entries = state.entries
+        lastUpdate = state.lastUpdate
+      })
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * Turns index page bytes into a searchable page (chapter-index.md §8, §10):
+ * the header is checked as little-endian, then as big-endian, and every list
+ * is walked completely, so a page that decodes can be searched without
+ * further checks.
+ *
+ * @internal
+ */
+import {
+  type Geometry,
+  INDEX_PAGE_GUARD_BYTES,
+  INDEX_PAGE_HEADER_BYTES,
+  LIST_OFFSET_BITS
+} from "../Geometry.js"
+import { readBits } from "./bitStream.js"
+import { decodeKeyCode, keyCodeBits } from "./deltaCode.js"
+import { PackedIndexPage } from "./packedIndexPage.js"
+
+const HEADER_BITS = INDEX_PAGE_HEADER_BYTES * 8
+/** A list longer than this cannot have been built (its size is a u16 while building). */
+const MAX_LIST_BITS = 65535
+const NAME_BITS = 128
+/** Virtual chapters are JS numbers: the high u32 must stay below 2^21. */
+const SAFE_HIGH_LIMIT = 0x200000
+
+/** The four header fields, read with one byte order. */
+interface Header {
+  readonly nonceLow: number
+  readonly nonceHigh: number
+  readonly chapterLow: number
+  readonly chapterHigh: number
+  readonly firstList: number
+  readonly listCount: number
+}
+
+const readHeader = (bytes: Uint8Array, littleEndian: boolean): Header => {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, INDEX_PAGE_HEADER_BYTES)
+  const low = littleEndian ? 0 : 4
+  const high = littleEndian ? 4 : 0
+  return {
+    nonceLow: view.getUint32(low, littleEndian),
+    nonceHigh: view.getUint32(high, littleEndian),
+    chapterLow: view.getUint32(8 + low, littleEndian),
+    chapterHigh: view.getUint32(8 + high, littleEndian),
+    firstList: view.getUint16(16, littleEndian),
+    listCount: view.getUint16(18, littleEndian)
+  }
+}
+
+const u64 = (high: number, low: number): bigint => (BigInt(high) << 32n) | BigInt(low)
+
+/** The reason the header fails the §8 checks, or undefined when it passes. */
+const checkHeader = (bytes: Uint8Array, header: Header, nonce: bigint): string | undefined => {
+  const pageBits = bytes.length * 8
+  const nonceLow = Number(nonce & 0xffffffffn)
+  const nonceHigh = Number((nonce >> 32n) & 0xffffffffn)
+  if (header.nonceLow !== nonceLow || header.nonceHigh !== nonceHigh) {
+    return `index page nonce ${u64(header.nonceHigh, header.nonceLow)} does not match volume nonce ${nonce}`
+  }
+  const n = header.listCount
+  const maxLists = Math.floor((pageBits - HEADER_BITS) / LIST_OFFSET_BITS)
+  if (n > maxLists) return `index page list count ${n} is more than the ${maxLists} a page can hold`
+  const firstOffset = HEADER_BITS + LIST_OFFSET_BITS * (n + 1)
+  let previous = readBits(bytes, HEADER_BITS, LIST_OFFSET_BITS)
+  if (previous !== firstOffset) {
+    return `index page first list offset ${previous} is not ${firstOffset} (after ${n + 1} offsets)`
+  }
+  for (let j = 1; j <= n; j++) {
+    const offset = readBits(bytes, HEADER_BITS + LIST_OFFSET_BITS * j, LIST_OFFSET_BITS)
+    if (offset < previous) return `index page list offsets decrease at list ${j - 1}`
+    previous = offset
+  }
+  const limit = pageBits - INDEX_PAGE_GUARD_BYTES * 8
+  if (previous > limit) return `index page list data ends at bit ${previous}, past the guard bytes at bit ${limit}`
+  return undefined
+}
+
+/**
+ * Why list `list` (bits [start, end) of the page) does not decode, or
+ * undefined when every entry lies inside it and names a record page of the
+ * chapter.
+ */
+const checkList = (
+  bytes: Uint8Array,
+  list: number,
+  start: number,
+  end: number,
+  payloadBits: number,
+  recordPages: number
+): string | undefined => {
+  if (end - start > MAX_LIST_BITS) return `index page list ${list} is ${end - start} bits, more than ${MAX_LIST_BITS}`
+  let bit = start
+  while (bit < end) {
+    const delta = bit + payloadBits <= end ? decodeKeyCode(bytes, bit + payloadBits, end) : -1
+    const entryEnd = delta < 0
+      ? -1
+      : bit + payloadBits + keyCodeBits(delta) + (delta === 0 && bit !== start ? NAME_BITS : 0)
+    if (entryEnd < 0 || entryEnd > end) {
+      return `index page list ${list} has an entry at bit ${bit} that runs past the end of the list at bit ${end}`
+    }
+    const value = readBits(bytes, bit, payloadBits)
+    if (value >= recordPages) {
+      return `index page list ${list} names record page ${value}, but a chapter has ${recordPages}`
+    }
+    bit = entryEnd
+  }
+  return undefined
+}
+
+/**
+ * Decodes and validates an index page; returns the page, or the reason it
+ * is corrupt. Never throws, whatever the bytes.
+ */
+export const decodeIndexPage = (
+  geometry: Geometry,
+  nonce: bigint,
+  bytes: Uint8Array
+): PackedIndexPage | string => {
+  if (bytes.length !== geometry.bytesPerPage) {
+    return `index page is ${bytes.length} bytes, expected ${geometry.bytesPerPage}`
+  }
+  for (let i = bytes.length - INDEX_PAGE_GUARD_BYTES; i < bytes.length; i++) {
+    if (bytes[i] !== 0xff) return `index page guard byte ${i} is ${bytes[i]}, expected 255`
+  }
+  let header = readHeader(bytes, true)
+  const littleEndianProblem = checkHeader(bytes, header, nonce)
+  if (littleEndianProblem !== undefined) {
+    // Pages written by big-endian hosts have a big-endian header (the offsets and lists are the same).
+    header = readHeader(bytes, false)
+    const bigEndianProblem = checkHeader(bytes, header, nonce)
+    if (bigEndianProblem !== undefined) {
+      return `${littleEndianProblem} (read as big-endian: ${bigEndianProblem})`
+    }
+  }
+  if (header.chapterHigh >= SAFE_HIGH_LIMIT) {
+    return `index page virtual chapter ${u64(header.chapterHigh, header.chapterLow)} is beyond ${Number.MAX_SAFE_INTEGER}`
+  }
+  const { firstList, listCount } = header
+  const starts = new Uint32Array(listCount + 1)
+  for (let j = 0; j <= listCount; j++) {
+    starts[j] = readBits(bytes, HEADER_BITS + LIST_OFFSET_BITS * j, LIST_OFFSET_BITS)
+  }
+  const payloadBits = geometry.chapterPayloadBits
+  for (let j = 0; j < listCount; j++) {
+    const problem = checkList(bytes, firstList + j, starts[j]!, starts[j + 1]!, payloadBits, geometry.recordPagesPerChapter)
+    if (problem !== undefined) return problem
+  }
+  return new PackedIndexPage(
+    bytes,
+    header.chapterHigh * 2 ** 32 + header.chapterLow,
+    firstList,
+    (firstList + listCount - 1) >>> 0,
+    listCount,
+    starts,
+    payloadBits,
+    geometry.chapterAddressBits,
+    geometry.deltaListsPerChapter - 1
+  )
+}

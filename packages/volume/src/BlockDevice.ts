@@ -8,6 +8,7 @@
 import { Context, Effect, Layer } from "effect"
 import type { InvalidArgument, IoError } from "./VolumeError.js"
 import { type CrashControlService, makeCrashableDevice } from "./internal/crashableDevice.js"
+import { readIntoAny } from "./internal/deviceAccess.js"
 import { type FaultControlService, makeFaultyDevice } from "./internal/faultyDevice.js"
 import { type FileOptions, makeFileDevice } from "./internal/fileDevice.js"
 import { makeMemoryDevice } from "./internal/memoryDevice.js"
@@ -58,14 +59,11 @@ export class BlockDevice extends Context.Tag("@effect-uds/volume/BlockDevice")<B
  * Reads `target.length` bytes at `offset` into `target`, with the device's
  * `readInto` when it has one, else with `read` and a copy.
  */
-export const readInto = (
+export const readInto: (
   device: Service,
   offset: number,
   target: Uint8Array
-): Effect.Effect<void, IoError | InvalidArgument> =>
-  device.readInto !== undefined
-    ? device.readInto(offset, target)
-    : Effect.map(device.read(offset, target.length), (bytes) => target.set(bytes))
+) => Effect.Effect<void, IoError | InvalidArgument> = readIntoAny
 
 /**
  * A device in memory: over `bytes` itself (shared, not copied, so the caller

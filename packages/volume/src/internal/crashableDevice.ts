@@ -7,7 +7,7 @@
 import { Effect } from "effect"
 import type { Service } from "../BlockDevice.js"
 import { type InvalidArgument, IoError } from "../VolumeError.js"
-import { countError, rangeError } from "./deviceRange.js"
+import { countError, rangeError, readFresh, readIntoAny } from "./deviceAccess.js"
 
 /** How much of the unflushed writes reach the device in a simulated crash. */
 export interface CrashOptions {
@@ -79,23 +79,13 @@ export const makeCrashableDevice = (
       if (bad !== undefined) return Effect.fail(bad)
       return Effect.suspend(() => {
         const snapshot = held.slice()
-        const inner = device.readInto !== undefined
-          ? device.readInto(offset, target)
-          : Effect.map(device.read(offset, target.length), (bytes) => target.set(bytes))
-        return Effect.map(inner, () => overlay(snapshot, offset, target))
+        return Effect.map(readIntoAny(device, offset, target), () => overlay(snapshot, offset, target))
       })
     }
 
     const wrapped: Service = {
       size,
-      read: (offset, length) => {
-        const bad = rangeError(size, "read", offset, length)
-        if (bad !== undefined) return Effect.fail(bad)
-        return Effect.suspend(() => {
-          const target = new Uint8Array(length)
-          return Effect.as(readInto(offset, target), target)
-        })
-      },
+      read: readFresh(size, readInto),
       readInto,
       write: (offset, data) => {
         const bad = rangeError(size, "write", offset, data.length)

@@ -7,7 +7,7 @@
 import { Deferred, type Duration, Effect } from "effect"
 import type { Service } from "../BlockDevice.js"
 import { type InvalidArgument, IoError } from "../VolumeError.js"
-import { rangeError } from "./deviceRange.js"
+import { rangeError, readIntoAny } from "./deviceAccess.js"
 
 /** A device operation a fault can target. */
 export type Operation = "read" | "write" | "flush"
@@ -187,11 +187,8 @@ export const makeFaultyDevice = (device: Service): { device: Service; control: F
   const readInto = (offset: number, target: Uint8Array): Effect.Effect<void, IoError | InvalidArgument> => {
     const bad = rangeError(size, "read", offset, target.length)
     if (bad !== undefined) return Effect.fail(bad)
-    const inner = device.readInto !== undefined
-      ? device.readInto(offset, target)
-      : Effect.map(device.read(offset, target.length), (bytes) => target.set(bytes))
     return before("read", offset, target.length).pipe(
-      Effect.zipRight(inner),
+      Effect.zipRight(readIntoAny(device, offset, target)),
       Effect.map(() => {
         if (corruptRules.length > 0) corruptInPlace(target, offset)
       })

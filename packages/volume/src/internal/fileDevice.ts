@@ -7,7 +7,7 @@ import { Effect, type Scope } from "effect"
 import * as fs from "node:fs"
 import type { Service } from "../BlockDevice.js"
 import { InvalidArgument, IoError } from "../VolumeError.js"
-import { countError, rangeError } from "./deviceRange.js"
+import { countError, rangeError, readFresh } from "./deviceAccess.js"
 
 /** Options of `BlockDevice.layerFile`. */
 export interface FileOptions {
@@ -136,40 +136,37 @@ export const makeFileDevice = (
         ...(offset === undefined ? {} : { offset })
       })
 
-    // Reads target.length bytes at device offset `offset`, looping over short reads;
-    // past the end of the file the rest is zeros, as the reference pads a short read.
-    const readFully = (offset: number, target: Uint8Array): Effect.Effect<void, IoError> =>
+    // Moves all of `bytes` to or from device offset `offset`, looping over short transfers.
+    // A read past the end of the file leaves zeros for the rest, as the reference pads a short read.
+    const transfer = (operation: "read" | "write", offset: number, bytes: Uint8Array): Effect.Effect<void, IoError> =>
       Effect.async<void, IoError>((resume) => {
         let done = 0
         const step = (): void => {
-          if (done === target.length) return resume(Effect.void)
-          if (!begin()) return resume(Effect.fail(closedError("read", offset)))
-          fs.read(fd, target, done, Math.min(target.length - done, MAX_CHUNK), base + offset + done, (error, n) => {
+          if (done === bytes.length) return resume(Effect.void)
+          if (!begin()) return resume(Effect.fail(closedError(operation, offset)))
+          const callback = (error: NodeJS.ErrnoException | null, n: number): void => {
             end()
-            if (error !== null) return resume(Effect.fail(osError(path, "read", error, offset, target.length)))
-            if (n === 0) {
-              target.fill(0, done)
+            if (error !== null) return resume(Effect.fail(osError(path, operation, error, offset, bytes.length)))
+            if (n === 0 && operation === "read") {
+              bytes.fill(0, done)
               return resume(Effect.void)
+            }
+            if (n === 0) {
+              return resume(Effect.fail(
+                new IoError({
+                  message: `write of ${bytes.length} bytes at device offset ${offset} on "${path}" stopped ` +
+                    `after ${done} bytes: the OS accepted no more`,
+                  operation,
+                  offset
+                })
+              ))
             }
             done += n
             step()
-          })
-        }
-        step()
-      })
-
-    const writeFully = (offset: number, data: Uint8Array): Effect.Effect<void, IoError> =>
-      Effect.async<void, IoError>((resume) => {
-        let done = 0
-        const step = (): void => {
-          if (done === data.length) return resume(Effect.void)
-          if (!begin()) return resume(Effect.fail(closedError("write", offset)))
-          fs.write(fd, data, done, Math.min(data.length - done, MAX_CHUNK), base + offset + done, (error, n) => {
-            end()
-            if (error !== null) return resume(Effect.fail(osError(path, "write", error, offset, data.length)))
-            done += n
-            step()
-          })
+          }
+          const length = Math.min(bytes.length - done, MAX_CHUNK)
+          if (operation === "read") fs.read(fd, bytes, done, length, base + offset + done, callback)
+          else fs.write(fd, bytes, done, length, base + offset + done, callback)
         }
         step()
       })
@@ -184,21 +181,14 @@ export const makeFileDevice = (
 
     const service: Service = {
       size,
-      read: (offset, length) => {
-        const bad = rangeError(size, "read", offset, length)
-        if (bad !== undefined) return Effect.fail(bad)
-        return Effect.suspend(() => {
-          const target = new Uint8Array(length)
-          return Effect.as(readFully(offset, target), target)
-        })
-      },
+      read: readFresh(size, (offset, target) => transfer("read", offset, target)),
       readInto: (offset, target) => {
         const bad = rangeError(size, "read", offset, target.length)
-        return bad === undefined ? readFully(offset, target) : Effect.fail(bad)
+        return bad === undefined ? transfer("read", offset, target) : Effect.fail(bad)
       },
       write: (offset, data) => {
         const bad = rangeError(size, "write", offset, data.length)
-        return bad === undefined ? writeFully(offset, data) : Effect.fail(bad)
+        return bad === undefined ? transfer("write", offset, data) : Effect.fail(bad)
       },
       flush
     }

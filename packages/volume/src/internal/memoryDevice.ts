@@ -5,7 +5,7 @@
  */
 import { Effect } from "effect"
 import type { Service } from "../BlockDevice.js"
-import { rangeError } from "./deviceRange.js"
+import { rangeError } from "./deviceAccess.js"
 
 /**
  * A device whose bytes are `bytes` itself (not a copy), so the caller sees

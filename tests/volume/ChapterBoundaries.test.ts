@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Data, Effect, FastCheck } from "effect"
 import { ChapterBoundaries, Geometry } from "@effect-uds/volume"
+import { geometryOf, readMeta, skipReason, vectorsPresent, volumeVectorNames } from "../support/vectors.js"
 
 // A volume as the probe sees it: one entry per physical chapter, its VCN or undefined (bad).
 type Chapters = ReadonlyArray<number | undefined>
@@ -109,67 +110,53 @@ describe("ChapterBoundaries", () => {
     }
   })
 
+  describe.skipIf(!vectorsPresent)(`find agrees with the reference on every volume vector (${vectorsPresent ? "present" : skipReason})`, () => {
+    for (const name of volumeVectorNames) {
+      it.effect(`${name}: the boundaries of its meta.json from its physical chapters' VCNs`, () =>
+        Effect.gen(function*() {
+          const meta = readMeta(name)
+          const chapters = meta.physical_chapter_vcn.map((vcn) => vcn ?? undefined)
+          const { probe } = prober(chapters, meta.geometry.chapters_per_volume)
+          const expected = meta.find_volume_chapter_boundaries
+          assert.deepStrictEqual(yield* ChapterBoundaries.find(geometryOf(meta), probe), {
+            lowest: expected.lowest,
+            highest: expected.highest,
+            isEmpty: expected.is_empty
+          })
+        }))
+    }
+  })
+
   describe("findLimits", () => {
-    it.effect("skips bad chapters at the start of an unwrapped volume", () =>
-      Effect.gen(function*() {
-        const { probe } = prober(parse("B B B 3 4 5 6 7"))
-        assert.deepStrictEqual(yield* ChapterBoundaries.findLimits(small(8), 8, probe), { lowest: 3, highest: 7 })
-      }))
-
-    it.effect("skips a bad run in the middle of a wrapped volume", () =>
-      Effect.gen(function*() {
-        const { probe } = prober(parse("20 21 22 B B B 18 19"))
-        assert.deepStrictEqual(yield* ChapterBoundaries.findLimits(small(8), 8, probe), { lowest: 18, highest: 22 })
-      }))
-
-    it.effect("skips bad chapters at the end of the considered range", () =>
-      Effect.gen(function*() {
-        const { probe } = prober(parse("8 9 10 11 4 5 B B"))
-        assert.deepStrictEqual(yield* ChapterBoundaries.findLimits(small(8), 8, probe), { lowest: 4, highest: 11 })
-      }))
-
-    it.effect("finds the wrap point of a cleanly written wrapped volume", () =>
-      Effect.gen(function*() {
-        const { probe } = prober(parse("16 17 18 19 20 13 14 15"))
-        assert.deepStrictEqual(yield* ChapterBoundaries.findLimits(small(8), 8, probe), { lowest: 13, highest: 20 })
-      }))
+    // name, geometry, chapter limit, chapters, lowest, highest
+    const cases: ReadonlyArray<readonly [string, Geometry.Geometry, number, string, number, number]> = [
+      ["skips bad chapters at the start of an unwrapped volume", small(8), 8, "B B B 3 4 5 6 7", 3, 7],
+      ["skips a bad run in the middle of a wrapped volume", small(8), 8, "20 21 22 B B B 18 19", 18, 22],
+      ["skips bad chapters at the end of the considered range", small(8), 8, "8 9 10 11 4 5 B B", 4, 11],
+      ["finds the wrap point of a cleanly written wrapped volume", small(8), 8, "16 17 18 19 20 13 14 15", 13, 20],
+      // C = 7, RV = 8, RP = 3: VCN 8 lives in physical chapter 3, VCNs 9 .. 11 in 0 .. 2.
+      ["steps over a moved chapter in the middle that is not the oldest", reduced(3), 7, "9 10 11 8 5 6 7", 5, 11],
+      ["returns a moved chapter in the middle as the lowest", reduced(3), 7, "9 10 11 8 12 13 14", 8, 14],
+      ["returns a moved last chapter as the lowest", reduced(6), 7, "9 10 11 12 13 B 8", 8, 13],
+      // Chapter 2 was overwritten since the conversion: there is no moved chapter any more.
+      ["ignores the remapped chapter when it does not hold the remapped VCN", reduced(2), 7, "15 16 17 11 12 13 14", 11, 17],
+      // The reference returns 2^64 - 1 as lowest here; the first good chapter after the run is the oldest.
+      ["scans forward for the lowest chapter when the search wraps to a bad chapter 0", small(10), 10, "B 1 2 3 B B B B B B", 1, 3]
+    ]
+    for (const [name, geometry, limit, row, lowest, highest] of cases) {
+      it.effect(`${name}: ${row} -> ${lowest} .. ${highest}`, () =>
+        Effect.gen(function*() {
+          const { calls, probe } = prober(parse(row), geometry.chaptersPerVolume)
+          assert.deepStrictEqual(yield* ChapterBoundaries.findLimits(geometry, limit, probe), { lowest, highest })
+          assert.isTrue([...calls.values()].every((count) => count === 1))
+        }))
+    }
 
     it.effect("considers only chapters below the limit", () =>
       Effect.gen(function*() {
         const { calls, probe } = prober(parse("0 1 2 3 4 99 99 99"))
         assert.deepStrictEqual(yield* ChapterBoundaries.findLimits(small(8), 5, probe), { lowest: 0, highest: 4 })
         assert.isTrue([...calls.keys()].every((chapter) => chapter < 5))
-      }))
-
-    it.effect("returns the moved chapter as lowest when it sits in the middle", () =>
-      Effect.gen(function*() {
-        // C = 7, RV = 8, RP = 3: VCN 8 lives in physical chapter 3, VCN 9 .. 11 in 0 .. 2.
-        const geometry = reduced(3)
-        assert.strictEqual(Geometry.mapToPhysicalChapter(geometry, 8), 3)
-        const { probe } = prober(parse("9 10 11 8 5 6 7"))
-        assert.deepStrictEqual(yield* ChapterBoundaries.findLimits(geometry, 7, probe), { lowest: 5, highest: 11 })
-        const { probe: later } = prober(parse("9 10 11 8 12 13 14"))
-        assert.deepStrictEqual(yield* ChapterBoundaries.findLimits(geometry, 7, later), { lowest: 8, highest: 14 })
-      }))
-
-    it.effect("returns the moved chapter as lowest when it is the last chapter", () =>
-      Effect.gen(function*() {
-        const { probe } = prober(parse("9 10 11 12 13 B 8"))
-        assert.deepStrictEqual(yield* ChapterBoundaries.findLimits(reduced(6), 7, probe), { lowest: 8, highest: 13 })
-      }))
-
-    it.effect("ignores the remapped chapter when it does not hold the remapped VCN", () =>
-      Effect.gen(function*() {
-        // Chapter 2 was overwritten since the conversion: there is no moved chapter any more.
-        const { probe } = prober(parse("15 16 17 11 12 13 14"))
-        assert.deepStrictEqual(yield* ChapterBoundaries.findLimits(reduced(2), 7, probe), { lowest: 11, highest: 17 })
-      }))
-
-    it.effect("scans forward for the lowest chapter when the search wraps to a bad chapter 0", () =>
-      Effect.gen(function*() {
-        // The reference returns 2^64 - 1 as lowest here; the first good chapter after the run is the oldest.
-        const { probe } = prober(parse("B 1 2 3 B B B B B B"))
-        assert.deepStrictEqual(yield* ChapterBoundaries.findLimits(small(10), 10, probe), { lowest: 1, highest: 3 })
       }))
 
     it.effect("fails with CorruptData when every chapter is bad", () =>

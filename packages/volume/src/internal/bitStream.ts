@@ -55,7 +55,8 @@ export const nameEquals = (bytes: Uint8Array, bit: number, name: Uint8Array): bo
 
 /**
  * Appends fields to a zeroed byte buffer from a byte-aligned starting
- * position, keeping fewer than 8 pending bits in a 32-bit accumulator.
+ * position. Pending bits gather in a 32-bit accumulator written out a word
+ * at a time.
  */
 export class BitWriter {
   private at: number
@@ -71,44 +72,60 @@ export class BitWriter {
     return this.at * 8 + this.pendingBits
   }
 
-  /** Appends the low `width` bits (0..25) of `value`. */
+  /** Appends `value` as a field of `width` bits (1..32); `value` must be below 2^width. */
   put(value: number, width: number): void {
-    this.pending |= value << this.pendingBits
-    this.pendingBits += width
-    while (this.pendingBits >= 8) {
-      this.bytes[this.at++] = this.pending & 0xff
-      this.pending >>>= 8
-      this.pendingBits -= 8
+    const pendingBits = this.pendingBits
+    this.pending |= value << pendingBits
+    const total = pendingBits + width
+    if (total < 32) {
+      this.pendingBits = total
+      return
     }
+    this.writeWord()
+    // The high bits of `value` that did not fit the word just written.
+    this.pending = pendingBits === 0 ? 0 : value >>> (32 - pendingBits)
+    this.pendingBits = total - 32
   }
 
   /** Appends `count` zero bits (the buffer is already zero there). */
   skip(count: number): void {
-    const total = this.pendingBits + count
-    if (total >= 8) {
-      this.bytes[this.at] = this.pending & 0xff
-      this.at += total >>> 3
+    let total = this.pendingBits + count
+    if (total >= 32) {
+      this.writeWord()
       this.pending = 0
+      total -= 32
+      this.at += (total >>> 5) * 4
+      total &= 31
     }
-    this.pendingBits = total & 7
+    this.pendingBits = total
   }
 
   /** Appends 16 name bytes read from `source` at `offset`, byte 0 first. */
   putName(source: Uint8Array, offset: number): void {
-    const shift = this.pendingBits
-    let carry = this.pending
-    let at = this.at
-    for (let i = 0; i < 16; i++) {
-      const value = carry | (source[offset + i]! << shift)
-      this.bytes[at++] = value & 0xff
-      carry = value >>> 8
+    for (let i = offset; i < offset + 16; i += 4) {
+      this.put(source[i]! | (source[i + 1]! << 8) | (source[i + 2]! << 16) | (source[i + 3]! << 24), 32)
     }
-    this.at = at
-    this.pending = carry
   }
 
-  /** Writes out the last partial byte, if any. */
+  /** Writes out the pending bits. */
   flush(): void {
-    if (this.pendingBits > 0) this.bytes[this.at] = this.pending & 0xff
+    const bytes = this.bytes
+    let pending = this.pending
+    for (let at = this.at, left = this.pendingBits; left > 0; at++, left -= 8) {
+      bytes[at] = pending
+      pending >>>= 8
+    }
+  }
+
+  private writeWord(): void {
+    const bytes = this.bytes
+    const at = this.at
+    const pending = this.pending
+    // Uint8Array stores keep the low 8 bits.
+    bytes[at] = pending
+    bytes[at + 1] = pending >>> 8
+    bytes[at + 2] = pending >>> 16
+    bytes[at + 3] = pending >>> 24
+    this.at = at + 4
   }
 }

@@ -21,17 +21,24 @@ export const INCR_KEYS: number = constants.incrKeys
 export const keyCodeBits = (delta: number): number =>
   MIN_BITS + Math.floor((INCR_KEYS - MIN_KEYS + delta) / INCR_KEYS)
 
-/** Appends the key code of `delta` to `writer`. */
-export const putKeyCode = (writer: BitWriter, delta: number): void => {
+/**
+ * Appends an entry's value (`payloadBits` wide, at most 16) followed by the
+ * key code of `delta`.
+ */
+export const putValueAndKeyCode = (writer: BitWriter, value: number, payloadBits: number, delta: number): void => {
   if (delta < MIN_KEYS) {
-    writer.put(delta, MIN_BITS)
+    writer.put(value | (delta << payloadBits), payloadBits + MIN_BITS)
     return
   }
   const t = delta - MIN_KEYS
   const zeros = Math.floor(t / INCR_KEYS)
-  writer.put(t - zeros * INCR_KEYS + MIN_KEYS, MIN_BITS)
-  writer.skip(zeros)
-  writer.put(1, 1)
+  writer.put(value | ((t - zeros * INCR_KEYS + MIN_KEYS) << payloadBits), payloadBits + MIN_BITS)
+  if (zeros < 32) {
+    writer.put(1 << zeros, zeros + 1)
+  } else {
+    writer.skip(zeros)
+    writer.put(1, 1)
+  }
 }
 
 /**

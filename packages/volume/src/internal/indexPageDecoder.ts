@@ -12,14 +12,13 @@ import {
   INDEX_PAGE_HEADER_BYTES,
   LIST_OFFSET_BITS
 } from "../Geometry.js"
-import { readBits } from "./bitStream.js"
-import { decodeKeyCode, keyCodeBits } from "./deltaCode.js"
-import { PackedIndexPage } from "./packedIndexPage.js"
+import { countZeros, readBits } from "./bitStream.js"
+import { INCR_KEYS, MIN_BITS, MIN_KEYS } from "./deltaCode.js"
+import { NAME_BITS, type PackedIndexPage, PageEntriesBuilder } from "./packedIndexPage.js"
 
 const HEADER_BITS = INDEX_PAGE_HEADER_BYTES * 8
 /** A list longer than this cannot have been built (its size is a u16 while building). */
 const MAX_LIST_BITS = 65535
-const NAME_BITS = 128
 /** Virtual chapters are JS numbers: the high u32 must stay below 2^21. */
 const SAFE_HIGH_LIMIT = 0x200000
 
@@ -76,36 +75,50 @@ const checkHeader = (bytes: Uint8Array, header: Header, nonce: bigint): string |
 }
 
 /**
- * Why list `list` (bits [start, end) of the page) does not decode, or
- * undefined when every entry lies inside it and names a record page of the
- * chapter.
+ * Walks list `list` (bits [start, end) of the page), adding its entries to
+ * `builder`. Returns why it does not decode, or undefined when every entry
+ * lies inside it and names a record page of the chapter.
  */
-const checkList = (
+const walkList = (
   bytes: Uint8Array,
   list: number,
   start: number,
   end: number,
   payloadBits: number,
-  recordPages: number
+  recordPages: number,
+  builder: PageEntriesBuilder
 ): string | undefined => {
   if (end - start > MAX_LIST_BITS) return `index page list ${list} is ${end - start} bits, more than ${MAX_LIST_BITS}`
   let bit = start
+  let key = 0
   while (bit < end) {
-    const delta = bit + payloadBits <= end ? decodeKeyCode(bytes, bit + payloadBits, end) : -1
-    const entryEnd = delta < 0
-      ? -1
-      : bit + payloadBits + keyCodeBits(delta) + (delta === 0 && bit !== start ? NAME_BITS : 0)
-    if (entryEnd < 0 || entryEnd > end) {
-      return `index page list ${list} has an entry at bit ${bit} that runs past the end of the list at bit ${end}`
-    }
+    let next = bit + payloadBits + MIN_BITS
+    if (next > end) return pastEnd(list, bit, end)
     const value = readBits(bytes, bit, payloadBits)
-    if (value >= recordPages) {
-      return `index page list ${list} names record page ${value}, but a chapter has ${recordPages}`
+    if (value >= recordPages) return `index page list ${list} names record page ${value}, but a chapter has ${recordPages}`
+    let delta = readBits(bytes, bit + payloadBits, MIN_BITS)
+    if (delta >= MIN_KEYS) {
+      const zeros = countZeros(bytes, next, end)
+      if (zeros < 0) return pastEnd(list, bit, end)
+      delta += zeros * INCR_KEYS
+      next += zeros + 1
     }
-    bit = entryEnd
+    if (delta === 0 && bit !== start) {
+      next += NAME_BITS
+      if (next > end) return pastEnd(list, bit, end)
+      builder.collision(bit)
+    } else {
+      key += delta
+      builder.normal(key, value)
+    }
+    bit = next
   }
+  builder.endList()
   return undefined
 }
+
+const pastEnd = (list: number, bit: number, end: number): string =>
+  `index page list ${list} has an entry at bit ${bit} that runs past the end of the list at bit ${end}`
 
 /**
  * Decodes and validates an index page; returns the page, or the reason it
@@ -141,19 +154,17 @@ export const decodeIndexPage = (
     starts[j] = readBits(bytes, HEADER_BITS + LIST_OFFSET_BITS * j, LIST_OFFSET_BITS)
   }
   const payloadBits = geometry.chapterPayloadBits
+  // Every entry has at least a value and a MIN_BITS key field.
+  const builder = new PageEntriesBuilder(Math.floor((starts[listCount]! - starts[0]!) / (payloadBits + MIN_BITS)), listCount)
   for (let j = 0; j < listCount; j++) {
-    const problem = checkList(bytes, firstList + j, starts[j]!, starts[j + 1]!, payloadBits, geometry.recordPagesPerChapter)
+    const problem = walkList(
+      bytes, firstList + j, starts[j]!, starts[j + 1]!, payloadBits, geometry.recordPagesPerChapter, builder
+    )
     if (problem !== undefined) return problem
   }
-  return new PackedIndexPage(
-    bytes,
-    header.chapterHigh * 2 ** 32 + header.chapterLow,
-    firstList,
-    (firstList + listCount - 1) >>> 0,
-    listCount,
-    starts,
+  return builder.finish(bytes, header.chapterHigh * 2 ** 32 + header.chapterLow, firstList, listCount, starts, {
     payloadBits,
-    geometry.chapterAddressBits,
-    geometry.deltaListsPerChapter - 1
-  )
+    addressBits: geometry.chapterAddressBits,
+    listMask: geometry.deltaListsPerChapter - 1
+  })
 }

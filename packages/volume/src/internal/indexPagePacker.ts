@@ -12,9 +12,9 @@ import {
   LIST_OFFSET_BITS
 } from "../Geometry.js"
 import { BitWriter } from "./bitStream.js"
-import { MIN_BITS, putKeyCode } from "./deltaCode.js"
-import { type OpenChapterIndex, recordPageOf } from "./openChapterIndex.js"
-import { PackedIndexPage } from "./packedIndexPage.js"
+import { putValueAndKeyCode } from "./deltaCode.js"
+import type { OpenChapterIndex } from "./openChapterIndex.js"
+import { type PackedIndexPage, PageEntriesBuilder } from "./packedIndexPage.js"
 
 /** A chapter's index pages, their decoded form and their index page map entries. */
 export interface PackedChapterIndex {
@@ -103,68 +103,93 @@ const writePage = (
   view.setUint16(16, lowestList, true)
   view.setUint16(18, count, true)
 
-  const starts = new Uint32Array(count + 1)
+  const listBitStarts = new Uint32Array(count + 1)
   let offset = INDEX_PAGE_HEADER_BYTES * 8 + LIST_OFFSET_BITS * (count + 1)
+  let entries = 0
   const writer = new BitWriter(bytes, INDEX_PAGE_HEADER_BYTES)
   for (let j = 0; j <= count; j++) {
-    starts[j] = offset
+    listBitStarts[j] = offset
     writer.put(offset, LIST_OFFSET_BITS)
-    if (j < count) offset += index.listBits[first + j]!
+    if (j < count) {
+      offset += index.listBits[first + j]!
+      entries += index.listEntries[first + j]!
+    }
   }
+  const builder = new PageEntriesBuilder(entries, count)
   for (let j = 0; j < count; j++) {
-    if (index.listEntries[first + j]! > 0) writeList(geometry, records, index, first + j, writer)
+    if (index.listEntries[first + j]! > 0) writeList(geometry, records, index, first + j, writer, builder)
+    builder.endList()
   }
   writer.flush()
   bytes.fill(0xff, bytes.length - INDEX_PAGE_GUARD_BYTES)
-  return new PackedIndexPage(
-    bytes,
-    virtualChapter,
-    lowestList,
-    (lowestList + count - 1) >>> 0,
-    count,
-    starts,
-    geometry.chapterPayloadBits,
-    geometry.chapterAddressBits,
-    geometry.deltaListsPerChapter - 1
-  )
+  return builder.finish(bytes, virtualChapter, lowestList, count, listBitStarts, {
+    payloadBits: geometry.chapterPayloadBits,
+    addressBits: geometry.chapterAddressBits,
+    listMask: geometry.deltaListsPerChapter - 1
+  })
 }
 
 /**
- * Writes the kept entries of `list`: in each run of equal addresses, the
- * first kept arrival as the normal entry, then the other kept arrivals,
- * newest first, as collision entries.
+ * Writes the kept entries of `list`. An address with several names is
+ * written by `writeGroup`.
  */
 const writeList = (
   geometry: Geometry,
-  records: Uint8Array,
+  source: Uint8Array,
   index: OpenChapterIndex,
   list: number,
-  writer: BitWriter
+  writer: BitWriter,
+  builder: PageEntriesBuilder
 ): void => {
-  const { addresses, kept, order } = index
+  const { addresses, kept, values } = index
   const payloadBits = geometry.chapterPayloadBits
-  const recordsPerPage = geometry.recordsPerPage
   const end = index.listStarts[list + 1]!
   let previous = 0
   let p = index.listStarts[list]!
   while (p < end) {
-    const address = addresses[order[p]!]!
+    const address = addresses[p]!
     let groupEnd = p + 1
-    while (groupEnd < end && addresses[order[groupEnd]!] === address) groupEnd++
-    let normal = p
-    while (normal < groupEnd && kept[normal] === 0) normal++
-    if (normal < groupEnd) {
-      writer.put(recordPageOf(index, order[normal]!, recordsPerPage), payloadBits)
-      putKeyCode(writer, address - previous)
+    while (groupEnd < end && addresses[groupEnd] === address) groupEnd++
+    if (groupEnd > p + 1) {
+      if (writeGroup(geometry, source, index, p, groupEnd, address - previous, writer, builder)) previous = address
+    } else if (kept[p] === 1) {
+      const value = values[p]!
+      putValueAndKeyCode(writer, value, payloadBits, address - previous)
+      builder.normal(address, value)
       previous = address
-      for (let q = groupEnd - 1; q > normal; q--) {
-        if (kept[q] === 0) continue
-        const record = order[q]!
-        writer.put(recordPageOf(index, record, recordsPerPage), payloadBits)
-        writer.skip(MIN_BITS)
-        writer.putName(records, record * 32)
-      }
     }
     p = groupEnd
   }
+}
+
+/**
+ * Writes the names of one address (positions [from, to), in arrival order):
+ * the first kept arrival as the normal entry, then the other kept arrivals,
+ * newest first, as collision entries. Returns whether anything was written.
+ */
+const writeGroup = (
+  geometry: Geometry,
+  source: Uint8Array,
+  index: OpenChapterIndex,
+  from: number,
+  to: number,
+  delta: number,
+  writer: BitWriter,
+  builder: PageEntriesBuilder
+): boolean => {
+  const { addresses, kept, records, values } = index
+  const payloadBits = geometry.chapterPayloadBits
+  let normal = from
+  while (normal < to && kept[normal] === 0) normal++
+  if (normal === to) return false
+  const value = values[normal]!
+  putValueAndKeyCode(writer, value, payloadBits, delta)
+  builder.normal(addresses[normal]!, value)
+  for (let q = to - 1; q > normal; q--) {
+    if (kept[q] === 0) continue
+    builder.collision(writer.bit)
+    putValueAndKeyCode(writer, values[q]!, payloadBits, 0)
+    writer.putName(source, records[q]! * 32)
+  }
+  return true
 }

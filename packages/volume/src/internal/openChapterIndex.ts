@@ -29,12 +29,14 @@ const BYTES_PER_RECORD = 32
 /** One chapter's delta lists, sorted and sized, ready to be packed into pages. */
 export interface OpenChapterIndex {
   /** Record numbers sorted by (delta list, address, arrival). */
-  readonly order: Uint32Array
-  /** deltaListsPerChapter + 1 positions in `order`: list j is [listStarts[j], listStarts[j + 1]). */
-  readonly listStarts: Uint32Array
-  /** The address of every indexed record, by record number. */
+  readonly records: Uint32Array
+  /** The address of each record of `records`, position by position. */
   readonly addresses: Uint32Array
-  /** Per position in `order`: 1 if the entry is in the index, 0 if it was refused. */
+  /** The record page of each record of `records`, position by position. */
+  readonly values: Uint16Array
+  /** deltaListsPerChapter + 1 positions: list j is [listStarts[j], listStarts[j + 1]). */
+  readonly listStarts: Uint32Array
+  /** Per position: 1 if the entry is in the index, 0 if it was refused. */
   readonly kept: Uint8Array
   /** Bit size of each list's entries. */
   readonly listBits: Uint32Array
@@ -44,13 +46,7 @@ export interface OpenChapterIndex {
   readonly overflows: number
   /** Entries refused because the same name was already a collision entry. */
   readonly duplicates: number
-  /** The record page of each record, when not floor(record / recordsPerPage). */
-  readonly pages: Uint16Array | undefined
 }
-
-/** The record page the index stores for `record`. */
-export const recordPageOf = (index: OpenChapterIndex, record: number, recordsPerPage: number): number =>
-  index.pages === undefined ? Math.floor(record / recordsPerPage) : index.pages[record]!
 
 const sameName = (records: Uint8Array, a: number, b: number): boolean => {
   const x = a * BYTES_PER_RECORD
@@ -59,53 +55,121 @@ const sameName = (records: Uint8Array, a: number, b: number): boolean => {
   return true
 }
 
+interface Sorted {
+  readonly records: Uint32Array
+  readonly addresses: Uint32Array
+  readonly values: Uint16Array
+  readonly listStarts: Uint32Array
+}
+
 /**
  * Sorts records 0 .. count − 1 by (list, address), stably: a counting sort on
- * the list and the top bits of the address, then an insertion sort inside
- * each bucket (about one record per bucket).
+ * the list and the top bits of the address (about one record per bucket),
+ * then an insertion sort of each list, which is nearly sorted by then.
+ *
+ * Each loop is a function of its own: V8 optimizes a function with one hot
+ * loop once, where one function with several loops is re-optimized loop by
+ * loop on every call.
  */
-const sortEntries = (
-  lists: Uint16Array,
-  addresses: Uint32Array,
-  count: number,
-  listCount: number,
-  addressBits: number
-): { readonly order: Uint32Array; readonly listStarts: Uint32Array } => {
+const sortEntries = (geometry: Geometry, source: Uint8Array, count: number, pages: Uint16Array | undefined): Sorted => {
+  const addressBits = geometry.chapterAddressBits
+  const listCount = geometry.deltaListsPerChapter
   let topBits = 0
   while (topBits < addressBits && topBits < 16 && listCount * 2 ** (topBits + 1) <= count) topBits++
-  const shift = addressBits - topBits
-  const buckets = listCount << topBits
-  const bucketStarts = new Uint32Array(buckets + 1)
-  for (let i = 0; i < count; i++) {
-    const bucket = ((lists[i]! << topBits) | (addresses[i]! >>> shift)) + 1
-    bucketStarts[bucket] = bucketStarts[bucket]! + 1
-  }
-  for (let b = 0; b < buckets; b++) bucketStarts[b + 1] = bucketStarts[b + 1]! + bucketStarts[b]!
-  const next = bucketStarts.slice(0, buckets)
-  const order = new Uint32Array(count)
-  for (let i = 0; i < count; i++) {
-    const bucket = (lists[i]! << topBits) | (addresses[i]! >>> shift)
-    const position = next[bucket]!
-    next[bucket] = position + 1
-    order[position] = i
-  }
-  for (let b = 0; b < buckets; b++) {
-    const start = bucketStarts[b]!
-    const end = bucketStarts[b + 1]!
-    for (let p = start + 1; p < end; p++) {
-      const record = order[p]!
-      const address = addresses[record]!
-      let q = p - 1
-      while (q >= start && addresses[order[q]!]! > address) {
-        order[q + 1] = order[q]!
-        q--
-      }
-      order[q + 1] = record
-    }
-  }
+  const bucketCount = listCount << topBits
+  const bucketOf = new Uint32Array(count)
+  const unsortedAddresses = new Uint32Array(count)
+  const bucketStarts = new Uint32Array(bucketCount + 1)
+  hashRecords(source, count, addressBits, listCount - 1, topBits, unsortedAddresses, bucketOf, bucketStarts)
+  prefixSums(bucketStarts)
+  const records = new Uint32Array(count)
+  const addresses = new Uint32Array(count)
+  const values = new Uint16Array(count)
+  const next = bucketStarts.slice(0, bucketCount)
+  scatter(bucketOf, unsortedAddresses, next, records, addresses, values, geometry.recordsPerPage, pages)
   const listStarts = new Uint32Array(listCount + 1)
   for (let j = 0; j <= listCount; j++) listStarts[j] = bucketStarts[j << topBits]!
-  return { order, listStarts }
+  for (let j = 0; j < listCount; j++) insertionSort(records, addresses, values, listStarts[j]!, listStarts[j + 1]!)
+  return { records, addresses, values, listStarts }
+}
+
+/** Each record's address and bucket, and the bucket sizes (counted one slot up, for the prefix sums). */
+const hashRecords = (
+  source: Uint8Array,
+  count: number,
+  addressBits: number,
+  listMask: number,
+  topBits: number,
+  addresses: Uint32Array,
+  bucketOf: Uint32Array,
+  bucketStarts: Uint32Array
+): void => {
+  const shift = addressBits - topBits
+  for (let i = 0, offset = 0; i < count; i++, offset += BYTES_PER_RECORD) {
+    const address = chapterAddress(source, offset, addressBits)
+    const bucket = (chapterDeltaList(source, offset, addressBits, listMask) << topBits) | (address >>> shift)
+    addresses[i] = address
+    bucketOf[i] = bucket
+    bucketStarts[bucket + 1] = bucketStarts[bucket + 1]! + 1
+  }
+}
+
+const prefixSums = (counts: Uint32Array): void => {
+  for (let b = 1; b < counts.length; b++) counts[b] = counts[b]! + counts[b - 1]!
+}
+
+/** Moves each record to its bucket's next position, with its address and record page. */
+const scatter = (
+  bucketOf: Uint32Array,
+  unsortedAddresses: Uint32Array,
+  next: Uint32Array,
+  records: Uint32Array,
+  addresses: Uint32Array,
+  values: Uint16Array,
+  recordsPerPage: number,
+  pages: Uint16Array | undefined
+): void => {
+  // Record i is on page floor(i / recordsPerPage): counted, not divided.
+  let page = 0
+  let left = recordsPerPage
+  for (let i = 0; i < bucketOf.length; i++) {
+    const bucket = bucketOf[i]!
+    const position = next[bucket]!
+    next[bucket] = position + 1
+    records[position] = i
+    addresses[position] = unsortedAddresses[i]!
+    values[position] = pages === undefined ? page : pages[i]!
+    if (--left === 0) {
+      page++
+      left = recordsPerPage
+    }
+  }
+}
+
+/** Sorts positions [start, end) by address, keeping arrival order for equal addresses. */
+const insertionSort = (
+  records: Uint32Array,
+  addresses: Uint32Array,
+  values: Uint16Array,
+  start: number,
+  end: number
+): void => {
+  for (let p = start + 1; p < end; p++) {
+    const address = addresses[p]!
+    if (addresses[p - 1]! <= address) continue
+    const record = records[p]!
+    const value = values[p]!
+    let q = p - 1
+    while (q >= start && addresses[q]! > address) {
+      records[q + 1] = records[q]!
+      addresses[q + 1] = addresses[q]!
+      values[q + 1] = values[q]!
+      q--
+    }
+    records[q + 1] = record
+    addresses[q + 1] = address
+    values[q + 1] = value
+  }
 }
 
 /**
@@ -116,74 +180,85 @@ const sortEntries = (
  */
 export const buildOpenChapterIndex = (
   geometry: Geometry,
-  records: Uint8Array,
+  source: Uint8Array,
   indexedRecords: number,
   pages?: Uint16Array
 ): OpenChapterIndex => {
-  const addressBits = geometry.chapterAddressBits
   const listCount = geometry.deltaListsPerChapter
-  const listMask = listCount - 1
   const payloadBits = geometry.chapterPayloadBits
-  const count = indexedRecords
-  const lists = new Uint16Array(count)
-  const addresses = new Uint32Array(count)
-  for (let i = 0, offset = 0; i < count; i++, offset += BYTES_PER_RECORD) {
-    lists[i] = chapterDeltaList(records, offset, addressBits, listMask)
-    addresses[i] = chapterAddress(records, offset, addressBits)
-  }
-  const { order, listStarts } = sortEntries(lists, addresses, count, listCount, addressBits)
-  const kept = new Uint8Array(count).fill(1)
+  const { addresses, listStarts, records, values } = sortEntries(geometry, source, indexedRecords, pages)
+  const kept = new Uint8Array(indexedRecords).fill(1)
   const listBits = new Uint32Array(listCount)
   const listEntries = new Uint32Array(listCount)
-  const collisionBits = payloadBits + MIN_BITS + COLLISION_NAME_BITS
+  let duplicates = sizeLists(source, records, addresses, listStarts, kept, payloadBits, listBits, listEntries)
   let overflows = 0
-  let duplicates = 0
   for (let list = 0; list < listCount; list++) {
+    if (listBits[list]! <= MAX_LIST_BITS) continue
+    const replay = replayList(source, records, addresses, kept, listStarts[list]!, listStarts[list + 1]!, payloadBits)
+    listBits[list] = replay.bits
+    listEntries[list] = replay.entries
+    overflows += replay.overflows
+    duplicates += replay.duplicates - replay.bulkDuplicates
+  }
+  return { records, addresses, values, listStarts, kept, listBits, listEntries, overflows, duplicates }
+}
+
+/**
+ * The bit size and entry count of every list with all its entries, except
+ * repeated collision names, which are marked not kept. Returns how many
+ * were.
+ */
+const sizeLists = (
+  source: Uint8Array,
+  records: Uint32Array,
+  addresses: Uint32Array,
+  listStarts: Uint32Array,
+  kept: Uint8Array,
+  payloadBits: number,
+  listBits: Uint32Array,
+  listEntries: Uint32Array
+): number => {
+  const collisionBits = payloadBits + MIN_BITS + COLLISION_NAME_BITS
+  let duplicates = 0
+  for (let list = 0; list < listBits.length; list++) {
+    const start = listStarts[list]!
     const end = listStarts[list + 1]!
     let bits = 0
     let entries = 0
     let previous = 0
-    for (let p = listStarts[list]!; p < end;) {
-      const address = addresses[order[p]!]!
-      bits += payloadBits + keyCodeBits(address - previous)
-      entries++
-      previous = address
-      let q = p + 1
-      for (; q < end && addresses[order[q]!] === address; q++) {
-        if (isRepeatedCollision(records, order, kept, p + 1, q)) {
-          kept[q] = 0
-          duplicates++
-        } else {
-          bits += collisionBits
-          entries++
-        }
+    let normal = start
+    for (let p = start; p < end; p++) {
+      const address = addresses[p]!
+      if (p === start || address !== previous) {
+        bits += payloadBits + keyCodeBits(address - previous)
+        entries++
+        previous = address
+        normal = p
+      } else if (isRepeatedCollision(source, records, kept, normal, p)) {
+        kept[p] = 0
+        duplicates++
+      } else {
+        bits += collisionBits
+        entries++
       }
-      p = q
-    }
-    if (bits > MAX_LIST_BITS) {
-      const replay = replayList(records, order, addresses, kept, listStarts[list]!, end, payloadBits)
-      bits = replay.bits
-      entries = replay.entries
-      overflows += replay.overflows
-      duplicates += replay.duplicates - replay.bulkDuplicates
     }
     listBits[list] = bits
     listEntries[list] = entries
   }
-  return { order, listStarts, addresses, kept, listBits, listEntries, overflows, duplicates, pages }
+  return duplicates
 }
 
-/** Whether the name at position `at` equals a kept collision entry at positions [from, at). */
+/** Whether the name at position `at` equals a kept collision entry after the normal entry at `normal`. */
 const isRepeatedCollision = (
-  records: Uint8Array,
-  order: Uint32Array,
+  source: Uint8Array,
+  records: Uint32Array,
   kept: Uint8Array,
-  from: number,
+  normal: number,
   at: number
 ): boolean => {
-  const record = order[at]!
-  for (let p = from; p < at; p++) {
-    if (kept[p] === 1 && sameName(records, order[p]!, record)) return true
+  const record = records[at]!
+  for (let p = normal + 1; p < at; p++) {
+    if (kept[p] === 1 && sameName(source, records[p]!, record)) return true
   }
   return false
 }
@@ -198,14 +273,14 @@ interface Replay {
 }
 
 /**
- * Replays the inserts of one list (positions [from, to) of `order`) in
+ * Replays the inserts of one list (positions [from, to) of `records`) in
  * arrival order, refusing each insert that would grow the list past 65535
  * bits (chapter-index.md §6.6) or that repeats a collision entry's name.
  * Rewrites `kept` for those positions.
  */
 const replayList = (
-  records: Uint8Array,
-  order: Uint32Array,
+  source: Uint8Array,
+  records: Uint32Array,
   addresses: Uint32Array,
   kept: Uint8Array,
   from: number,
@@ -219,7 +294,7 @@ const replayList = (
     kept[p] = 0
     positions.push(p)
   }
-  positions.sort((a, b) => order[a]! - order[b]!)
+  positions.sort((a, b) => records[a]! - records[b]!)
   const keys: Array<number> = []
   const collisions = new Map<number, Array<number>>()
   let bits = 0
@@ -227,8 +302,8 @@ const replayList = (
   let overflows = 0
   let duplicates = 0
   for (const p of positions) {
-    const record = order[p]!
-    const address = addresses[record]!
+    const record = records[p]!
+    const address = addresses[p]!
     let low = 0
     let high = keys.length
     while (low < high) {
@@ -239,7 +314,7 @@ const replayList = (
     let growth: number
     const existing = keys[low] === address ? collisions.get(address) : undefined
     if (existing !== undefined) {
-      if (existing.some((other) => sameName(records, other, record))) {
+      if (existing.some((other) => sameName(source, other, record))) {
         duplicates++
         continue
       }

@@ -69,8 +69,9 @@ export interface Options {
   readonly capacity?: number
 }
 
-// Each reader takes up to this many queued reads at once, to spend less on the queue.
-const READER_BATCH = 16
+// Each reader takes up to this many queued reads at once and has them all in
+// flight together: fewer trips through the queue, and the device sees a batch.
+const READER_BATCH = 32
 
 const newDeferred = (): Deferred.Deferred<void> => Deferred.unsafeMake<void>(FiberId.none)
 
@@ -98,7 +99,8 @@ export const make = (
     const byPage = new Map<number, PageRead>()
     const fifo = yield* Queue.unbounded<PageRead>()
     let outstanding = 0
-    let room = newDeferred()
+    // Requests waiting for room, woken one per finished read, oldest first.
+    const roomWaiters = new Set<Deferred.Deferred<void>>()
     let closed = false
     let pagesRead = 0
     let readsQueued = 0
@@ -113,9 +115,14 @@ export const make = (
       if (byPage.get(read.physicalPage) === read) byPage.delete(read.physicalPage)
       outstanding--
       Deferred.unsafeDone(read.done, Effect.void)
-      const waiting = room
-      room = newDeferred()
-      Deferred.unsafeDone(waiting, Effect.void)
+      wakeOneWaiter()
+    }
+
+    const wakeOneWaiter = () => {
+      const next = roomWaiters.values().next()
+      if (next.done === true) return
+      roomWaiters.delete(next.value)
+      Deferred.unsafeDone(next.value, Effect.void)
     }
 
     const request = (physicalPage: number): PageRead | undefined => {
@@ -147,7 +154,13 @@ export const make = (
         const read = request(physicalPage)
         if (read !== undefined) return Effect.succeed(read)
         queueFullWaits++
-        return Deferred.await(room).pipe(Effect.zipRight(requestWaiting(physicalPage)))
+        const waiter = newDeferred()
+        roomWaiters.add(waiter)
+        return Deferred.await(waiter).pipe(
+          // An interrupted waiter gives up its place, or passes on a wake it already got.
+          Effect.onInterrupt(() => Effect.sync(() => roomWaiters.delete(waiter) || wakeOneWaiter())),
+          Effect.zipRight(requestWaiting(physicalPage))
+        )
       })
 
     const accept = (read: PageRead, bytes: Uint8Array) => {
@@ -196,7 +209,7 @@ export const make = (
     }
 
     const reader = Queue.takeBetween(fifo, 1, READER_BATCH).pipe(
-      Effect.flatMap((batch) => Effect.forEach(batch, process, { discard: true })),
+      Effect.flatMap((batch) => Effect.forEach(batch, process, { concurrency: "unbounded", discard: true })),
       Effect.forever
     )
     for (let i = 0; i < readThreads; i++) yield* Effect.forkScoped(reader)
@@ -207,7 +220,8 @@ export const make = (
         closed = true
         for (const read of byPage.values()) Deferred.unsafeDone(read.done, Effect.interrupt)
         byPage.clear()
-        Deferred.unsafeDone(room, Effect.interrupt)
+        for (const waiter of roomWaiters) Deferred.unsafeDone(waiter, Effect.interrupt)
+        roomWaiters.clear()
       }).pipe(Effect.zipRight(Queue.shutdown(fifo)))
     )
 

@@ -168,9 +168,15 @@ export const make = (
       return undefined
     }
 
-    // One synchronous pass of a lookup over what is cached (or `held`, a page
+    // One synchronous pass of a lookup over what is cached (or held: pages just
+    // read for this request, which may already have been evicted again).
     // just read for this request, which may already have been evicted).
-    const step = (name: Uint8Array, virtualChapter: number, held: ReadQueue.PageRead | undefined): Step => {
+    const step = (
+      name: Uint8Array,
+      virtualChapter: number,
+      heldIndex: ReadQueue.PageRead | undefined,
+      heldRecord: ReadQueue.PageRead | undefined
+    ): Step => {
       const chapter = mapToPhysical(virtualChapter)
       if (mapKnown[chapter] === 0) {
         const missing = chapterMapFromCache(chapter)
@@ -179,8 +185,8 @@ export const make = (
       }
       const k = indexPagesPerChapter === 1 ? 0 : pageMap.findIndexPage(name, chapter)
       const indexPageNumber = firstPage(chapter) + k
-      const indexPage = held !== undefined && held.physicalPage === indexPageNumber && held.indexPage !== undefined
-        ? held.indexPage
+      const indexPage = heldIndex !== undefined && heldIndex.physicalPage === indexPageNumber
+        ? heldIndex.indexPage
         : cache.indexPage(indexPageNumber)
       if (indexPage === undefined) return indexPageNumber
       const problem = checkIndexPage(chapter, k, indexPageNumber, indexPage)
@@ -190,8 +196,8 @@ export const make = (
       const recordPageIndex = indexPage.search(name)
       if (recordPageIndex === undefined) return null
       const recordPageNumber = indexPageNumber - k + indexPagesPerChapter + recordPageIndex
-      const bytes = held !== undefined && held.physicalPage === recordPageNumber && held.recordPage !== undefined
-        ? held.recordPage
+      const bytes = heldRecord !== undefined && heldRecord.physicalPage === recordPageNumber
+        ? heldRecord.recordPage
         : cache.recordPage(recordPageNumber)
       if (bytes === undefined) return recordPageNumber
       const slot = RecordPage.findSlot(bytes, name, recordsPerPage)
@@ -212,7 +218,8 @@ export const make = (
           physicalPage
         })
       }
-      const { lowest, highest } = pageMap.bounds(chapter, k)
+      const lowest = pageMap.lowestList(chapter, k)
+      const highest = pageMap.highestList(chapter, k)
       if (page.lowestList !== lowest || page.highestList !== highest) {
         return new CorruptData({
           message: `index page ${k} of chapter ${chapter} holds delta lists ${page.lowestList}..${page.highestList}, ` +
@@ -261,8 +268,6 @@ export const make = (
     const NOT_FOUND = Effect.succeed(Option.none<Uint8Array>())
 
     const finishStep = <E>(
-      name: Uint8Array,
-      virtualChapter: number,
       result: Step,
       onMissing: (missing: number) => Effect.Effect<Option.Option<Uint8Array>, E>
     ): Effect.Effect<Option.Option<Uint8Array>, E | CorruptData> => {
@@ -272,27 +277,33 @@ export const make = (
       return Effect.fail(result)
     }
 
-    // The waiting path of a lookup: read what is missing, then step again.
+    // The waiting path of a lookup: read what is missing, then step again,
+    // holding on to the pages read so a small, busy cache cannot starve it.
     const lookupWaiting = (
       name: Uint8Array,
       virtualChapter: number,
-      missing: number
+      missing: number,
+      heldIndex: ReadQueue.PageRead | undefined,
+      heldRecord: ReadQueue.PageRead | undefined
     ): Effect.Effect<Option.Option<Uint8Array>, CorruptData | IoError> => {
-      const again = (held: ReadQueue.PageRead | undefined) =>
-        finishStep(name, virtualChapter, step(name, virtualChapter, held), (next) =>
-          lookupWaiting(name, virtualChapter, next))
+      const again = (index: ReadQueue.PageRead | undefined, record: ReadQueue.PageRead | undefined) =>
+        finishStep(step(name, virtualChapter, index, record), (next) =>
+          lookupWaiting(name, virtualChapter, next, index, record))
       if (missing === NEED_CHAPTER_MAP) {
-        return Effect.flatMap(loadChapterMap(mapToPhysical(virtualChapter)), () => again(undefined))
+        return Effect.flatMap(loadChapterMap(mapToPhysical(virtualChapter)), () => again(heldIndex, heldRecord))
       }
-      return Effect.flatMap(readPage(missing), again)
+      return Effect.flatMap(readPage(missing), (read) =>
+        read?.indexPage !== undefined
+          ? again(read, heldRecord)
+          : again(heldIndex, read?.recordPage !== undefined ? read : heldRecord))
     }
 
     const lookup: Service["lookup"] = (name, virtualChapter) =>
-      Effect.suspend(() => {
+      Effect.suspend((): ReturnType<Service["lookup"]> => {
         const invalid = checkName(name) ?? checkVirtualChapter(virtualChapter)
         if (invalid !== undefined) return Effect.fail(invalid)
-        return finishStep(name, virtualChapter, step(name, virtualChapter, undefined), (missing) =>
-          lookupWaiting(name, virtualChapter, missing))
+        return finishStep(step(name, virtualChapter, undefined, undefined), (missing) =>
+          lookupWaiting(name, virtualChapter, missing, undefined, undefined))
       })
 
     // Queues the read(s) a non-blocking lookup needs and says when to retry.
@@ -312,10 +323,10 @@ export const make = (
     }
 
     const lookupCached: Service["lookupCached"] = (name, virtualChapter) =>
-      Effect.suspend(() => {
+      Effect.suspend((): ReturnType<Service["lookupCached"]> => {
         const invalid = checkName(name) ?? checkVirtualChapter(virtualChapter)
         if (invalid !== undefined) return Effect.fail(invalid)
-        return finishStep(name, virtualChapter, step(name, virtualChapter, undefined), (missing) =>
+        return finishStep(step(name, virtualChapter, undefined, undefined), (missing) =>
           Effect.fail(queueFor(virtualChapter, missing)))
       })
 
@@ -328,7 +339,7 @@ export const make = (
     }
 
     const writeChapter: Service["writeChapter"] = (virtualChapter, records) =>
-      Effect.suspend(() => {
+      Effect.suspend((): ReturnType<Service["writeChapter"]> => {
         const invalid = checkVirtualChapter(virtualChapter) ?? checkRecords(geometry, records)
         if (invalid !== undefined) return Effect.fail(invalid)
         const chapter = mapToPhysical(virtualChapter)
@@ -367,7 +378,7 @@ export const make = (
       })
 
     const getPage: Service["getPage"] = (physicalChapter, pageInChapter) =>
-      Effect.suspend(() => {
+      Effect.suspend((): ReturnType<Service["getPage"]> => {
         if (!Number.isSafeInteger(physicalChapter) || physicalChapter < 0 || physicalChapter >= chaptersPerVolume) {
           return Effect.fail(new InvalidArgument({
             message: `physical chapter must be an integer from 0 to ${chaptersPerVolume - 1}, got ${String(physicalChapter)}`
@@ -394,7 +405,7 @@ export const make = (
       })
 
     const readChapterIndex: Service["readChapterIndex"] = (virtualChapter) =>
-      Effect.suspend(() => {
+      Effect.suspend((): ReturnType<Service["readChapterIndex"]> => {
         if (checkVirtualChapter(virtualChapter) !== undefined) {
           return Effect.fail(new CorruptData({
             message: `virtual chapter ${String(virtualChapter)} cannot be on a volume: chapters are non-negative integers`

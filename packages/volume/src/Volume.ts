@@ -147,7 +147,16 @@ export const make = (
     // learned from writes and from reading the chapter's index pages.
     const mapKnown = new Uint8Array(chaptersPerVolume).fill(indexPagesPerChapter === 1 ? 1 : 0)
 
-    const learnChapterMap = (physicalChapter: number, pages: ReadonlyArray<ChapterIndex.IndexPage>) => {
+    // Bumped whenever a chapter's pages are invalidated, so index pages read
+    // before a rewrite of the chapter cannot teach the map after it.
+    const chapterGeneration = new Uint32Array(chaptersPerVolume)
+
+    const learnChapterMap = (
+      physicalChapter: number,
+      pages: ReadonlyArray<ChapterIndex.IndexPage>,
+      generation: number
+    ) => {
+      if (chapterGeneration[physicalChapter] !== generation) return
       const first = pages[0]!
       pages.forEach((page, k) => pageMap.update(first.virtualChapter, physicalChapter, k, page.highestList))
       mapKnown[physicalChapter] = 1
@@ -164,7 +173,7 @@ export const make = (
       }
       const problem = chapterPagesAgree(geometry, physicalChapter, pages)
       if (problem !== undefined) return problem
-      learnChapterMap(physicalChapter, pages)
+      learnChapterMap(physicalChapter, pages, chapterGeneration[physicalChapter]!)
       return undefined
     }
 
@@ -258,11 +267,14 @@ export const make = (
       )
 
     const loadChapterMap = (physicalChapter: number): Effect.Effect<void, CorruptData | IoError> =>
-      Effect.flatMap(getChapterIndexPages(physicalChapter), (pages) => {
-        const problem = chapterPagesAgree(geometry, physicalChapter, pages)
-        if (problem !== undefined) return Effect.fail(problem)
-        learnChapterMap(physicalChapter, pages)
-        return Effect.void
+      Effect.suspend(() => {
+        const generation = chapterGeneration[physicalChapter]!
+        return Effect.flatMap(getChapterIndexPages(physicalChapter), (pages) => {
+          const problem = chapterPagesAgree(geometry, physicalChapter, pages)
+          if (problem !== undefined) return Effect.fail(problem)
+          learnChapterMap(physicalChapter, pages, generation)
+          return Effect.void
+        })
       })
 
     const NOT_FOUND = Effect.succeed(Option.none<Uint8Array>())
@@ -331,6 +343,7 @@ export const make = (
       })
 
     const invalidateChapter = (physicalChapter: number) => {
+      chapterGeneration[physicalChapter] = chapterGeneration[physicalChapter]! + 1
       const first = firstPage(physicalChapter)
       for (let page = first; page < first + pagesPerChapter; page++) {
         cache.invalidate(page)
@@ -429,14 +442,17 @@ export const make = (
     // probe(c) of volume.md §11.1: the chapter's virtual chapter, or undefined
     // when it is bad. Device errors are not a bad chapter: they fail the search.
     const probe = (physicalChapter: number): Effect.Effect<number | undefined, IoError> =>
-      getChapterIndexPages(physicalChapter).pipe(
-        Effect.map((pages) => {
-          if (chapterPagesAgree(geometry, physicalChapter, pages) !== undefined) return undefined
-          learnChapterMap(physicalChapter, pages)
-          return pages[0]!.virtualChapter
-        }),
-        Effect.catchTag("CorruptData", () => Effect.succeed(undefined))
-      )
+      Effect.suspend(() => {
+        const generation = chapterGeneration[physicalChapter]!
+        return getChapterIndexPages(physicalChapter).pipe(
+          Effect.map((pages) => {
+            if (chapterPagesAgree(geometry, physicalChapter, pages) !== undefined) return undefined
+            learnChapterMap(physicalChapter, pages, generation)
+            return pages[0]!.virtualChapter
+          }),
+          Effect.catchTag("CorruptData", () => Effect.succeed(undefined))
+        )
+      })
 
     const findChapterBoundaries: Service["findChapterBoundaries"] = ChapterBoundaries.find(geometry, probe).pipe(
       Effect.withSpan("Volume.findChapterBoundaries")

@@ -4,7 +4,9 @@ import { ChapterIndex, Geometry, RecordGenerator } from "@effect-uds/volume"
 import { BitWriter, readBits } from "../../packages/volume/src/internal/bitStream.js"
 import {
   decodeKeyCode,
+  INCR_KEYS,
   keyCodeBits,
+  MIN_BITS,
   MIN_KEYS,
   putValueAndKeyCode
 } from "../../packages/volume/src/internal/deltaCode.js"
@@ -105,6 +107,14 @@ describe("ChapterIndex", () => {
         }
       })
     }
+
+    it("uses the constants the spec derives from the mean delta 65536 (spec §5)", () => {
+      assert.deepStrictEqual(
+        { incrKeys: INCR_KEYS, minBits: MIN_BITS, minKeys: MIN_KEYS },
+        Geometry.codingConstants(Geometry.CHAPTER_MEAN_DELTA)
+      )
+      assert.deepStrictEqual([INCR_KEYS, MIN_BITS, MIN_KEYS], [45426, 16, 20110])
+    })
 
     it("codes deltas below min_keys in 16 bits and from min_keys on in 17 or more", () => {
       assert.strictEqual(keyCodeBits(MIN_KEYS - 1), 16)

@@ -59,11 +59,14 @@ export const nameEquals = (bytes: Uint8Array, bit: number, name: Uint8Array): bo
  * at a time.
  */
 export class BitWriter {
-  private at: number
+  // Every field starts as a number (not undefined), so V8 keeps them unboxed integers.
+  private at = 0
   private pending = 0
   private pendingBits = 0
+  private readonly bytes: Uint8Array
 
-  constructor(private readonly bytes: Uint8Array, startByte: number) {
+  constructor(bytes: Uint8Array, startByte: number) {
+    this.bytes = bytes
     this.at = startByte
   }
 

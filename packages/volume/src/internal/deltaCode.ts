@@ -5,21 +5,21 @@
  *
  * @internal
  */
-import { CHAPTER_MEAN_DELTA, codingConstants } from "../Geometry.js"
 import { type BitWriter, countZeros, readBits } from "./bitStream.js"
 
-const constants = codingConstants(CHAPTER_MEAN_DELTA)
+// The chapter index always codes around the mean delta 65536, so its constants
+// are literals (Geometry.codingConstants(65536) gives the same; a test checks),
+// which lets the compiler turn the divisions below into multiplications.
 
-/** Width of the fixed part of a key code (16 for the chapter index). */
-export const MIN_BITS: number = constants.minBits
-/** Deltas below this are coded in `MIN_BITS` bits alone (20110). */
-export const MIN_KEYS: number = constants.minKeys
-/** Each extra zero bit of a long code adds this much to the delta (45426). */
-export const INCR_KEYS: number = constants.incrKeys
+/** Width of the fixed part of a key code. */
+export const MIN_BITS = 16
+/** Deltas below this are coded in `MIN_BITS` bits alone. */
+export const MIN_KEYS = 20110
+/** Each extra zero bit of a long code adds this much to the delta. */
+export const INCR_KEYS = 45426
 
 /** Bits of the key code for `delta` (chapter-index.md §4.1, general formula). */
-export const keyCodeBits = (delta: number): number =>
-  MIN_BITS + Math.floor((INCR_KEYS - MIN_KEYS + delta) / INCR_KEYS)
+export const keyCodeBits = (delta: number): number => MIN_BITS + (((INCR_KEYS - MIN_KEYS + delta) / INCR_KEYS) | 0)
 
 /**
  * Appends an entry's value (`payloadBits` wide, at most 16) followed by the
@@ -31,11 +31,14 @@ export const putValueAndKeyCode = (writer: BitWriter, value: number, payloadBits
     return
   }
   const t = delta - MIN_KEYS
-  const zeros = Math.floor(t / INCR_KEYS)
-  writer.put(value | ((t - zeros * INCR_KEYS + MIN_KEYS) << payloadBits), payloadBits + MIN_BITS)
-  if (zeros < 32) {
-    writer.put(1 << zeros, zeros + 1)
+  const zeros = (t / INCR_KEYS) | 0
+  const field = value | ((t - zeros * INCR_KEYS + MIN_KEYS) << payloadBits)
+  const width = payloadBits + MIN_BITS + zeros + 1
+  if (width <= 32) {
+    // The usual case: value, field, zeros and the terminating 1 in one put.
+    writer.put(field | (1 << (width - 1)), width)
   } else {
+    writer.put(field, payloadBits + MIN_BITS)
     writer.skip(zeros)
     writer.put(1, 1)
   }

@@ -96,10 +96,15 @@ const walkList = (
     if (next > end) return pastEnd(list, bit, end)
     const value = readBits(bytes, bit, payloadBits)
     if (value >= recordPages) return `index page list ${list} names record page ${value}, but a chapter has ${recordPages}`
-    let delta = readBits(bytes, bit + payloadBits, MIN_BITS)
+    // One 32-bit window holds the key field and, usually, the zeros and terminator of a long code.
+    const field = bit + payloadBits
+    const at = field >>> 3
+    const window = (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> (field & 7)
+    let delta = window & 0xffff
     if (delta >= MIN_KEYS) {
-      const zeros = countZeros(bytes, next, end)
-      if (zeros < 0) return pastEnd(list, bit, end)
+      const rest = window >>> MIN_BITS
+      const zeros = rest !== 0 ? 31 - Math.clz32(rest & -rest) : countZeros(bytes, next, end)
+      if (zeros < 0 || next + zeros >= end) return pastEnd(list, bit, end)
       delta += zeros * INCR_KEYS
       next += zeros + 1
     }

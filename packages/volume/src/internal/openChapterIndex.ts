@@ -18,7 +18,7 @@
  * @internal
  */
 import type { Geometry } from "../Geometry.js"
-import { chapterAddress, chapterDeltaList } from "./chapterHash.js"
+import { viewChapterAddress, viewChapterDeltaList } from "./chapterHash.js"
 import { keyCodeBits, MIN_BITS } from "./deltaCode.js"
 
 /** The in-memory list size is a u16 in the reference. */
@@ -26,7 +26,10 @@ const MAX_LIST_BITS = 65535
 const COLLISION_NAME_BITS = 128
 const BYTES_PER_RECORD = 32
 
-/** One chapter's delta lists, sorted and sized, ready to be packed into pages. */
+/**
+ * One chapter's delta lists, sorted and sized, ready to be packed into pages.
+ * Its arrays are reused by the next build.
+ */
 export interface OpenChapterIndex {
   /** Record numbers sorted by (delta list, address, arrival). */
   readonly records: Uint32Array
@@ -55,6 +58,31 @@ const sameName = (records: Uint8Array, a: number, b: number): boolean => {
   return true
 }
 
+/**
+ * Reusable working arrays. A chapter's build needs about 20 bytes per record
+ * of temporaries; allocating them afresh for every chapter costs more than
+ * the build itself (fresh zeroed memory from the OS), so they are kept and
+ * grown. Everything here is synchronous, so one set serves every call; an
+ * OpenChapterIndex is valid until the next build.
+ */
+const grower = <A extends Uint8Array | Uint16Array | Uint32Array>(make: (length: number) => A) => {
+  let array = make(0)
+  return (length: number): A => {
+    if (array.length < length) array = make(Math.max(length, Math.ceil(array.length * 1.5)))
+    return array.subarray(0, length) as A
+  }
+}
+const scratch = {
+  bucketOf: grower((n) => new Uint32Array(n)),
+  unsortedAddresses: grower((n) => new Uint32Array(n)),
+  bucketStarts: grower((n) => new Uint32Array(n)),
+  next: grower((n) => new Uint32Array(n)),
+  records: grower((n) => new Uint32Array(n)),
+  addresses: grower((n) => new Uint32Array(n)),
+  values: grower((n) => new Uint16Array(n)),
+  kept: grower((n) => new Uint8Array(n))
+}
+
 interface Sorted {
   readonly records: Uint32Array
   readonly addresses: Uint32Array
@@ -77,15 +105,17 @@ const sortEntries = (geometry: Geometry, source: Uint8Array, count: number, page
   let topBits = 0
   while (topBits < addressBits && topBits < 16 && listCount * 2 ** (topBits + 1) <= count) topBits++
   const bucketCount = listCount << topBits
-  const bucketOf = new Uint32Array(count)
-  const unsortedAddresses = new Uint32Array(count)
-  const bucketStarts = new Uint32Array(bucketCount + 1)
+  const bucketOf = scratch.bucketOf(count)
+  const unsortedAddresses = scratch.unsortedAddresses(count)
+  const bucketStarts = scratch.bucketStarts(bucketCount + 1)
+  bucketStarts.fill(0)
   hashRecords(source, count, addressBits, listCount - 1, topBits, unsortedAddresses, bucketOf, bucketStarts)
   prefixSums(bucketStarts)
-  const records = new Uint32Array(count)
-  const addresses = new Uint32Array(count)
-  const values = new Uint16Array(count)
-  const next = bucketStarts.slice(0, bucketCount)
+  const records = scratch.records(count)
+  const addresses = scratch.addresses(count)
+  const values = scratch.values(count)
+  const next = scratch.next(bucketCount)
+  next.set(bucketStarts.subarray(0, bucketCount))
   scatter(bucketOf, unsortedAddresses, next, records, addresses, values, geometry.recordsPerPage, pages)
   const listStarts = new Uint32Array(listCount + 1)
   for (let j = 0; j <= listCount; j++) listStarts[j] = bucketStarts[j << topBits]!
@@ -105,9 +135,10 @@ const hashRecords = (
   bucketStarts: Uint32Array
 ): void => {
   const shift = addressBits - topBits
+  const view = new DataView(source.buffer, source.byteOffset, source.byteLength)
   for (let i = 0, offset = 0; i < count; i++, offset += BYTES_PER_RECORD) {
-    const address = chapterAddress(source, offset, addressBits)
-    const bucket = (chapterDeltaList(source, offset, addressBits, listMask) << topBits) | (address >>> shift)
+    const address = viewChapterAddress(view, offset, addressBits)
+    const bucket = (viewChapterDeltaList(view, offset, addressBits, listMask) << topBits) | (address >>> shift)
     addresses[i] = address
     bucketOf[i] = bucket
     bucketStarts[bucket + 1] = bucketStarts[bucket + 1]! + 1
@@ -187,7 +218,7 @@ export const buildOpenChapterIndex = (
   const listCount = geometry.deltaListsPerChapter
   const payloadBits = geometry.chapterPayloadBits
   const { addresses, listStarts, records, values } = sortEntries(geometry, source, indexedRecords, pages)
-  const kept = new Uint8Array(indexedRecords).fill(1)
+  const kept = scratch.kept(indexedRecords).fill(1)
   const listBits = new Uint32Array(listCount)
   const listEntries = new Uint32Array(listCount)
   let duplicates = sizeLists(source, records, addresses, listStarts, kept, payloadBits, listBits, listEntries)

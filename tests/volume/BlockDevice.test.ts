@@ -339,6 +339,43 @@ describe("BlockDevice.layerFile", () => {
       assert.isTrue(contents.subarray(PREFIX).every((b) => b === 0xff))
     }))
 
+  it.scoped("read-only: reads the file, refuses every write with IoError and leaves the file unchanged", () =>
+    Effect.gen(function*() {
+      const file = path.join(yield* tempDir, "volume")
+      fs.writeFileSync(file, pattern(6000, 3))
+      fs.chmodSync(file, 0o444)
+      const { bytes, error } = yield* withDevice(
+        BlockDevice.layerFile(file, { readOnly: true, offset: 1000 }),
+        (device) =>
+          Effect.gen(function*() {
+            const bytes = yield* device.read(0, 5000)
+            const error = yield* Effect.flip(device.write(10, new Uint8Array(20).fill(1)))
+            yield* device.flush
+            return { bytes, error }
+          })
+      )
+      assert.deepStrictEqual(bytes, pattern(6000, 3).subarray(1000))
+      assert.strictEqual(error._tag, "IoError")
+      if (error._tag !== "IoError") return
+      assert.strictEqual(error.operation, "write")
+      assert.match(error.message, /device is read-only/)
+      assert.deepStrictEqual(new Uint8Array(fs.readFileSync(file)), pattern(6000, 3))
+    }))
+
+  it.scoped("read-only: refuses create with InvalidArgument and a missing file with IoError(open)", () =>
+    Effect.gen(function*() {
+      const file = path.join(yield* tempDir, "missing")
+      const both = yield* Effect.flip(
+        withDevice(BlockDevice.layerFile(file, { readOnly: true, create: true, size: 10 }), Effect.succeed)
+      )
+      assert.strictEqual(both._tag, "InvalidArgument")
+      assert.match(both.message, /create and readOnly/)
+      const missing = yield* Effect.flip(withDevice(BlockDevice.layerFile(file, { readOnly: true }), Effect.succeed))
+      assert.strictEqual(missing._tag, "IoError")
+      assert.include(missing.message, "ENOENT")
+      assert.isFalse(fs.existsSync(file))
+    }))
+
   it.scoped("pads a read past the end of the file with zeros", () =>
     Effect.gen(function*() {
       const file = path.join(yield* tempDir, "volume")

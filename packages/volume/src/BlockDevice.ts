@@ -94,6 +94,9 @@ export const layerMemory = (init: { readonly size: number } | { readonly bytes: 
  *   file must exist.
  * - `size` defaults to the file size minus `offset`. A size past the end of
  *   an existing file is allowed: reads there return zeros, writes extend it.
+ * - `readOnly: true` opens the file read-only (it must exist; not with
+ *   `create`): every in-range write fails with `IoError("write")` saying the
+ *   device is read-only, and `flush` does nothing.
  *
  * Fails with `InvalidArgument` for a negative or fractional `size` or
  * `offset`, an `offset` past the end of the file when `size` is not given,

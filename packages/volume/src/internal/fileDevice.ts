@@ -14,6 +14,8 @@ export interface FileOptions {
   readonly create?: boolean
   readonly size?: number
   readonly offset?: number
+  /** Open the file read-only: writes fail with IoError, flush does nothing. */
+  readonly readOnly?: boolean
 }
 
 // One fs.read/fs.write moves at most this much; Node refuses lengths of 2 GiB and more.
@@ -53,10 +55,10 @@ const callFs = <A>(
     run((error, result) => resume(error === null ? Effect.succeed(result) : Effect.fail(onError(error))))
   })
 
-// Opens read-write without creating first, so a missing file is told apart from an existing empty one.
-const openFile = (path: string, create: boolean, size: number | undefined) =>
+// Opens read-write (or read-only) without creating first, so a missing file is told apart from an existing empty one.
+const openFile = (path: string, create: boolean, size: number | undefined, readOnly: boolean) =>
   callFs<number>(
-    (callback) => fs.open(path, fs.constants.O_RDWR, callback),
+    (callback) => fs.open(path, readOnly ? fs.constants.O_RDONLY : fs.constants.O_RDWR, callback),
     (cause) => osError(path, "open", cause)
   ).pipe(
     Effect.catchIf(
@@ -89,8 +91,12 @@ export const makeFileDevice = (
   Effect.gen(function*() {
     const create = options.create === true
     const base = options.offset ?? 0
+    const readOnly = options.readOnly === true
     const badOption = countError("offset", options.offset) ?? countError("size", options.size)
     if (badOption !== undefined) return yield* badOption
+    if (create && readOnly) {
+      return yield* new InvalidArgument({ message: `"${path}": create and readOnly cannot both be set` })
+    }
 
     let inFlight = 0
     let closed = false
@@ -105,7 +111,7 @@ export const makeFileDevice = (
       if (inFlight === 0 && onIdle !== undefined) onIdle()
     }
 
-    const fd = yield* Effect.acquireRelease(openFile(path, create, options.size), (fd) =>
+    const fd = yield* Effect.acquireRelease(openFile(path, create, options.size, readOnly), (fd) =>
       Effect.async<void>((resume) => {
         closed = true
         // Close errors are ignored: nothing useful can be done about them at scope close.
@@ -179,6 +185,13 @@ export const makeFileDevice = (
       })
     })
 
+    const readOnlyError = (offset: number, length: number): IoError =>
+      new IoError({
+        message: `write of ${length} bytes at device offset ${offset} on "${path}" refused: device is read-only`,
+        operation: "write",
+        offset
+      })
+
     const service: Service = {
       size,
       read: readFresh(size, (offset, target) => transfer("read", offset, target)),
@@ -188,9 +201,11 @@ export const makeFileDevice = (
       },
       write: (offset, data) => {
         const bad = rangeError(size, "write", offset, data.length)
-        return bad === undefined ? transfer("write", offset, data) : Effect.fail(bad)
+        if (bad !== undefined) return Effect.fail(bad)
+        return readOnly ? Effect.fail(readOnlyError(offset, data.length)) : transfer("write", offset, data)
       },
-      flush
+      // Nothing can have been written through a read-only descriptor.
+      flush: readOnly ? Effect.void : flush
     }
     return service
   })

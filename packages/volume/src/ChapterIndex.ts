@@ -23,7 +23,7 @@ export interface IndexPage {
   readonly highestList: number
   /** The number of delta lists on the page. */
   readonly listCount: number
-  /** The raw page. */
+  /** The raw page, not copied: the page searches these bytes, so they must not change. */
   readonly bytes: Uint8Array
   /**
    * The record page (within the chapter) the index gives for `name`, or
@@ -102,7 +102,10 @@ export const pack = (
  * Decodes an index page, checking its header against the volume nonce
  * (little-endian, then big-endian as old hosts wrote it) and walking every
  * list, so the page can be searched without errors. Fails with
- * `CorruptData` saying what did not match; never throws.
+ * `CorruptData` saying what did not match (also for a virtual chapter above
+ * Number.MAX_SAFE_INTEGER, 2^64 − 1 included, and a list longer than the
+ * 65535 bits a built list can have); never throws. The page keeps `bytes`
+ * without copying them.
  */
 export const decodePage = (
   geometry: Geometry,

@@ -17,6 +17,10 @@ export const MIN_BITS = 16
 export const MIN_KEYS = 20110
 /** Each extra zero bit of a long code adds this much to the delta. */
 export const INCR_KEYS = 45426
+/** Bits of the full name a collision entry carries after its key code. */
+export const NAME_BITS = 128
+/** A delta list's bit size is a u16 in the reference while it is built. */
+export const MAX_LIST_BITS = 65535
 
 /** Bits of the key code for `delta` (chapter-index.md §4.1, general formula). */
 export const keyCodeBits = (delta: number): number => MIN_BITS + (((INCR_KEYS - MIN_KEYS + delta) / INCR_KEYS) | 0)

@@ -13,12 +13,10 @@ import {
   LIST_OFFSET_BITS
 } from "../Geometry.js"
 import { countZeros, readBits } from "./bitStream.js"
-import { INCR_KEYS, MIN_BITS, MIN_KEYS } from "./deltaCode.js"
-import { NAME_BITS, type PackedIndexPage, PageEntriesBuilder } from "./packedIndexPage.js"
+import { INCR_KEYS, MAX_LIST_BITS, MIN_BITS, MIN_KEYS, NAME_BITS } from "./deltaCode.js"
+import { type PackedIndexPage, PageEntriesBuilder } from "./packedIndexPage.js"
 
 const HEADER_BITS = INDEX_PAGE_HEADER_BYTES * 8
-/** A list longer than this cannot have been built (its size is a u16 while building). */
-const MAX_LIST_BITS = 65535
 /** Virtual chapters are JS numbers: the high u32 must stay below 2^21. */
 const SAFE_HIGH_LIMIT = 0x200000
 

@@ -6,6 +6,7 @@
  * @internal
  */
 import {
+  BYTES_PER_RECORD,
   type Geometry,
   INDEX_PAGE_GUARD_BYTES,
   INDEX_PAGE_HEADER_BYTES,
@@ -189,7 +190,7 @@ const writeGroup = (
     if (kept[q] === 0) continue
     builder.collision(writer.bit)
     putValueAndKeyCode(writer, values[q]!, payloadBits, 0)
-    writer.putName(source, records[q]! * 32)
+    writer.putName(source, records[q]! * BYTES_PER_RECORD)
   }
   return true
 }

@@ -17,14 +17,10 @@
  *
  * @internal
  */
-import type { Geometry } from "../Geometry.js"
+import { BYTES_PER_RECORD, type Geometry } from "../Geometry.js"
 import { viewChapterAddress, viewChapterDeltaList } from "./chapterHash.js"
-import { keyCodeBits, MIN_BITS } from "./deltaCode.js"
+import { keyCodeBits, MAX_LIST_BITS, MIN_BITS, NAME_BITS } from "./deltaCode.js"
 
-/** The in-memory list size is a u16 in the reference. */
-const MAX_LIST_BITS = 65535
-const COLLISION_NAME_BITS = 128
-const BYTES_PER_RECORD = 32
 
 /**
  * One chapter's delta lists, sorted and sized, ready to be packed into pages.
@@ -91,9 +87,9 @@ interface Sorted {
 }
 
 /**
- * Sorts records 0 .. count − 1 by (list, address), stably: a counting sort on
- * the list and the top bits of the address (about one record per bucket),
- * then an insertion sort of each list, which is nearly sorted by then.
+ * Sorts records 0 .. count − 1 by list and roughly by address, stably: a
+ * counting sort on the list and the top bits of the address (about one
+ * record per bucket). `sizeLists` finishes each list with an insertion sort.
  *
  * Each loop is a function of its own: V8 optimizes a function with one hot
  * loop once, where one function with several loops is re-optimized loop by
@@ -119,7 +115,6 @@ const sortEntries = (geometry: Geometry, source: Uint8Array, count: number, page
   scatter(bucketOf, unsortedAddresses, next, records, addresses, values, geometry.recordsPerPage, pages)
   const listStarts = new Uint32Array(listCount + 1)
   for (let j = 0; j <= listCount; j++) listStarts[j] = bucketStarts[j << topBits]!
-  for (let j = 0; j < listCount; j++) insertionSort(records, addresses, values, listStarts[j]!, listStarts[j + 1]!)
   return { records, addresses, values, listStarts }
 }
 
@@ -221,7 +216,7 @@ export const buildOpenChapterIndex = (
   const kept = scratch.kept(indexedRecords).fill(1)
   const listBits = new Uint32Array(listCount)
   const listEntries = new Uint32Array(listCount)
-  let duplicates = sizeLists(source, records, addresses, listStarts, kept, payloadBits, listBits, listEntries)
+  let duplicates = sizeLists(source, records, addresses, values, listStarts, kept, payloadBits, listBits, listEntries)
   let overflows = 0
   for (let list = 0; list < listCount; list++) {
     if (listBits[list]! <= MAX_LIST_BITS) continue
@@ -235,25 +230,27 @@ export const buildOpenChapterIndex = (
 }
 
 /**
- * The bit size and entry count of every list with all its entries, except
- * repeated collision names, which are marked not kept. Returns how many
- * were.
+ * Sorts each list by address (arrival order for equal addresses), then sets
+ * its bit size and entry count with all its entries, except repeated
+ * collision names, which are marked not kept. Returns how many were.
  */
 const sizeLists = (
   source: Uint8Array,
   records: Uint32Array,
   addresses: Uint32Array,
+  values: Uint16Array,
   listStarts: Uint32Array,
   kept: Uint8Array,
   payloadBits: number,
   listBits: Uint32Array,
   listEntries: Uint32Array
 ): number => {
-  const collisionBits = payloadBits + MIN_BITS + COLLISION_NAME_BITS
+  const collisionBits = payloadBits + MIN_BITS + NAME_BITS
   let duplicates = 0
   for (let list = 0; list < listBits.length; list++) {
     const start = listStarts[list]!
     const end = listStarts[list + 1]!
+    insertionSort(records, addresses, values, start, end)
     let bits = 0
     let entries = 0
     let previous = 0
@@ -349,7 +346,7 @@ const replayList = (
         duplicates++
         continue
       }
-      growth = payloadBits + MIN_BITS + COLLISION_NAME_BITS
+      growth = payloadBits + MIN_BITS + NAME_BITS
     } else {
       const previous = low > 0 ? keys[low - 1]! : 0
       growth = payloadBits + keyCodeBits(address - previous)

@@ -11,10 +11,8 @@
  */
 import { nameEquals, readBits } from "./bitStream.js"
 import { chapterAddress, chapterDeltaList } from "./chapterHash.js"
-import { MIN_BITS } from "./deltaCode.js"
+import { MIN_BITS, NAME_BITS } from "./deltaCode.js"
 
-/** Bits of a collision entry's stored name. */
-export const NAME_BITS = 128
 /** Set in a value when collision entries follow the normal entry. */
 const HAS_COLLISIONS = 0x10000
 /** Keys beyond this (only on odd but valid pages) compare above every address. */

@@ -1,0 +1,58 @@
+// W4: findChapterBoundaries on a wrapped volume of 1024 small chapters.
+import { Geometry, RecordGenerator } from "@effect-uds/volume"
+import { Effect } from "effect"
+import { now, openVolume, progress } from "./benchVolume.js"
+
+/** Calls timed; the figure is their median. */
+export const CALLS = 20
+/** Virtual chapters written: 0 .. 1499, wrapping a volume of 1024. */
+const WRITTEN = 1500
+
+/** What W4 measured. */
+export interface W4Result {
+  readonly msPerCall: number
+  readonly pageReadsPerCall: number
+}
+
+const median = (values: ReadonlyArray<number>): number => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
+}
+
+/**
+ * Writes virtual chapters 0 .. 1499 to a volume of 1024 chapters of 2 record
+ * pages at `file`, then opens it afresh 20 times and times one
+ * `findChapterBoundaries` call on each, checking it finds 476 .. 1499.
+ */
+export const w4Boundaries = (file: string): Effect.Effect<W4Result, Error> =>
+  Effect.gen(function*() {
+    const geometry = yield* Effect.orDie(
+      Geometry.make({ bytesPerPage: 4096, recordPagesPerChapter: 2, chaptersPerVolume: 1024 })
+    )
+    yield* progress(`W4: writing virtual chapters 0..${WRITTEN - 1}`)
+    yield* Effect.scoped(Effect.gen(function*() {
+      const volume = yield* openVolume(file, geometry)
+      const records = RecordGenerator.chapters(geometry, 1, 0, WRITTEN - 1)
+      for (let chapter = 0; chapter < WRITTEN; chapter++) yield* volume.writeChapter(chapter, records[chapter]!)
+    }))
+    const times: Array<number> = []
+    const reads: Array<number> = []
+    yield* progress(`W4: ${CALLS} calls, each on a freshly opened volume`)
+    for (let call = 0; call < CALLS; call++) {
+      yield* Effect.scoped(Effect.gen(function*() {
+        const volume = yield* openVolume(file, geometry)
+        const start = now()
+        const found = yield* volume.findChapterBoundaries
+        times.push(now() - start)
+        reads.push((yield* volume.stats).pagesRead)
+        const expectedLowest = WRITTEN - geometry.chaptersPerVolume
+        if (found.isEmpty || found.lowest !== expectedLowest || found.highest !== WRITTEN - 1) {
+          return yield* Effect.fail(
+            new Error(`found ${found.lowest}..${found.highest}, expected ${expectedLowest}..${WRITTEN - 1}`)
+          )
+        }
+      }))
+    }
+    return { msPerCall: median(times), pageReadsPerCall: median(reads) }
+  }).pipe(Effect.mapError((error) => new Error(`W4 failed: ${error.message}`)))

@@ -74,7 +74,8 @@ describe("Geometry", () => {
     ["negative chapters", { chaptersPerVolume: -4 }, "chaptersPerVolume"],
     ["all chapters sparse", { chaptersPerVolume: 8, sparseChaptersPerVolume: 8 }, "sparseChaptersPerVolume"],
     ["remapped physical out of range", { chaptersPerVolume: 7, remappedPhysical: 7 }, "remappedPhysical"],
-    ["too many delta lists", { bytesPerPage: 65536, recordPagesPerChapter: 65535 }, "delta lists"]
+    ["too many delta lists", { bytesPerPage: 65536, recordPagesPerChapter: 65535 }, "delta lists"],
+    ["index pages too small for the delta lists", { bytesPerPage: 128, recordPagesPerChapter: 4096 }, "cannot hold 256 delta lists"]
   ]
   for (const [what, options, mentions] of rejected) {
     it.effect(`rejects ${what} with InvalidArgument naming ${mentions}`, () =>
@@ -84,6 +85,14 @@ describe("Geometry", () => {
         assert.include(error.message, mentions)
       }))
   }
+
+  it.effect("sizes the chapter index of tiny pages in 32-bit arithmetic, as the reference does", () =>
+    Effect.gen(function*() {
+      // The slack subtracted from a 32-byte page exceeds the page and wraps around: one index page.
+      const geometry = yield* Geometry.make({ bytesPerPage: 32, recordPagesPerChapter: 8, chaptersPerVolume: 2 })
+      assert.strictEqual(geometry.indexPagesPerChapter, 1)
+      assert.strictEqual(geometry.pagesPerVolume, 18)
+    }))
 
   it.effect("rejects an unknown memory size", () =>
     Effect.gen(function*() {

@@ -80,7 +80,9 @@ const estimateIndexPages = (
   let indexBits = recordsPerChapter * (payloadBits + minBits + 1) + Math.floor(recordsPerChapter / 2)
   const bitsPerList = Math.floor(indexBits / deltaLists)
   indexBits += deltaLists * LIST_OFFSET_BITS
-  const pageBits = (bytesPerPage - INDEX_PAGE_HEADER_BYTES) * 8 - LIST_OFFSET_BITS - bitsPerList
+  // The reference computes in unsigned 32-bit arithmetic: with tiny pages the
+  // slack can exceed the page, wrap around, and give one index page.
+  const pageBits = ((bytesPerPage - INDEX_PAGE_HEADER_BYTES) * 8 - LIST_OFFSET_BITS - bitsPerList) >>> 0
   return Math.ceil(indexBits / pageBits)
 }
 
@@ -128,7 +130,7 @@ export const make = (options: Options = {}): Effect.Effect<Geometry, InvalidArgu
   const indexPagesPerChapter = estimateIndexPages(
     bytesPerPage, recordsPerChapter, deltaListsPerChapter, chapterPayloadBits
   )
-  // Every list needs at least its 19-bit offset; the pages must hold them all.
+  // Every list needs at least its 19-bit offset: the pages must hold them all.
   const listsPerIndexPage = Math.floor(
     (8 * bytesPerPage - (INDEX_PAGE_HEADER_BYTES * 8 + LIST_OFFSET_BITS) - 8 * INDEX_PAGE_GUARD_BYTES) /
       LIST_OFFSET_BITS

@@ -351,6 +351,19 @@ export const make = (
       }
     }
 
+    // Packing fails only when a geometry's last index page cannot hold even the
+    // empty lists the data leaves for it (the reference's OVERFLOW).
+    const packChapter = (virtualChapter: number, records: Uint8Array, count: number) => {
+      try {
+        return ChapterIndex.packChapter(geometry, nonce, virtualChapter, records, count)
+      } catch (cause) {
+        return new InvalidArgument({
+          message: `the index of chapter ${virtualChapter} does not fit its ${indexPagesPerChapter} index pages: ` +
+            `${cause instanceof Error ? cause.message : String(cause)}`
+        })
+      }
+    }
+
     const writeChapter: Service["writeChapter"] = (virtualChapter, records) =>
       Effect.suspend((): ReturnType<Service["writeChapter"]> => {
         const invalid = checkVirtualChapter(virtualChapter) ?? checkRecords(geometry, records)
@@ -358,7 +371,8 @@ export const make = (
         const chapter = mapToPhysical(virtualChapter)
         const count = records.length / 32
         const full = count === recordsPerChapter ? records : padChapter(records, recordsPerChapter)
-        const packed = ChapterIndex.packChapter(geometry, nonce, virtualChapter, full, count)
+        const packed = packChapter(virtualChapter, full, count)
+        if (packed instanceof InvalidArgument) return Effect.fail(packed)
         // The whole chapter is contiguous on the device: index pages, then record pages.
         const bytes = new Uint8Array(pagesPerChapter * bytesPerPage)
         packed.pages.forEach((page, k) => bytes.set(page, k * bytesPerPage))

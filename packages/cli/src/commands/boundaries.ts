@@ -1,0 +1,22 @@
+/**
+ * `uds-volume boundaries FILE`: the chapter boundary search alone.
+ *
+ * @since 0.1.0
+ */
+import * as Command from "@effect/cli/Command"
+import { Console, Effect } from "effect"
+import { boundariesText } from "../format.js"
+import { openVolume, withVolume } from "../openVolume.js"
+import { fileArg, jsonFlag, volumeFlags } from "../volumeFlags.js"
+
+/** The `boundaries` command. */
+export const boundaries = Command.make(
+  "boundaries",
+  { file: fileArg, json: jsonFlag, flags: volumeFlags },
+  ({ file, flags, json }) =>
+    Effect.gen(function*() {
+      const opened = yield* openVolume(file, flags)
+      const found = yield* withVolume(opened, (volume) => volume.findChapterBoundaries)
+      yield* Console.log(json ? JSON.stringify(found) : boundariesText(found))
+    })
+).pipe(Command.withDescription("find the oldest and newest virtual chapters, as after a crash"))

@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { Context, Deferred, Effect, Layer, Option, type Scope } from "effect"
+import { Context, Deferred, Effect, FiberRef, Layer, Option, type Scope } from "effect"
 import { BlockDevice } from "./BlockDevice.js"
 import * as ChapterBoundaries from "./ChapterBoundaries.js"
 import * as ChapterIndex from "./ChapterIndex.js"
@@ -53,7 +53,9 @@ export interface Service {
   ) => Effect.Effect<Option.Option<Uint8Array>, CorruptData | IoError | InvalidArgument>
   /**
    * Like `lookup` but never waits for I/O: fails with `Queued` after queueing
-   * the read it needs; retry once `Queued.ready` completes.
+   * the read it needs; retry once `Queued.ready` completes. If that read
+   * failed, the retry in the fiber that awaited `ready` fails with its error
+   * (`IoError` or `CorruptData`); a later request reads the page again.
    */
   readonly lookupCached: (
     name: Uint8Array,
@@ -104,6 +106,13 @@ type Step = Uint8Array | null | number | CorruptData
 const NEED_CHAPTER_MAP = 0
 
 const NONCE_LIMIT = 1n << 64n
+
+// What a failed read of a lookupCached request was for: a page, or a chapter's map.
+interface FailedRead {
+  readonly chapter: number
+  readonly missing: number
+  readonly error: CorruptData | IoError
+}
 
 /**
  * Builds a volume over the BlockDevice, PageCache, ReadQueue and
@@ -318,28 +327,54 @@ export const make = (
           lookupWaiting(name, virtualChapter, missing, undefined, undefined))
       })
 
-    // Queues the read(s) a non-blocking lookup needs and says when to retry.
+    // A read that a lookupCached request queued and that failed, remembered
+    // in the fiber that awaited `Queued.ready`: the request's retry in that
+    // fiber fails with the read's error instead of queueing it again, which
+    // would repeat forever on a page that keeps failing.
+    const failedRead = FiberRef.unsafeMake<FailedRead | undefined>(undefined, {
+      fork: () => undefined,
+      join: (parent) => parent
+    })
+
+    const awaitDone = (read: ReadQueue.PageRead) => Effect.as(Deferred.await(read.done), read)
+
+    // Queues the read(s) a non-blocking lookup needs, now (whether or not the
+    // caller waits on `ready`; only reads the full queue refused wait for room
+    // in `ready`), and says when to retry.
     const queueFor = (virtualChapter: number, missing: number): Queued => {
+      const chapter = mapToPhysical(virtualChapter)
       const pages = missing === NEED_CHAPTER_MAP
-        ? Array.from({ length: indexPagesPerChapter }, (_, k) => firstPage(mapToPhysical(virtualChapter)) + k)
+        ? Array.from({ length: indexPagesPerChapter }, (_, k) => firstPage(chapter) + k)
           .filter((page) => cache.indexPage(page) === undefined)
         : [missing]
-      const ready = Effect.forEach(pages, (page) => {
-        const read = queue.request(page)
-        return read !== undefined
-          ? Deferred.await(read.done)
-          : Effect.flatMap(queue.requestWaiting(page), (waited) => Deferred.await(waited.done))
-      }, { concurrency: "unbounded", discard: true })
+      const reads = pages.map((page) => queue.request(page))
+      const ready = Effect.forEach(pages, (page, i) => {
+        const read = reads[i]
+        return read !== undefined ? awaitDone(read) : Effect.flatMap(queue.requestWaiting(page), awaitDone)
+      }, { concurrency: "unbounded" }).pipe(
+        Effect.flatMap((done) => {
+          const error = done.find((read) => read.error !== undefined)?.error
+          return error === undefined ? Effect.void : FiberRef.set(failedRead, { chapter, missing, error })
+        })
+      )
       const physicalPage = pages[0] ?? missing
       return new Queued({ message: `physical page ${physicalPage} is being read`, physicalPage, ready })
     }
 
     const lookupCached: Service["lookupCached"] = (name, virtualChapter) =>
-      Effect.suspend((): ReturnType<Service["lookupCached"]> => {
+      Effect.withFiberRuntime((fiber): ReturnType<Service["lookupCached"]> => {
         const invalid = checkName(name) ?? checkVirtualChapter(virtualChapter)
         if (invalid !== undefined) return Effect.fail(invalid)
-        return finishStep(step(name, virtualChapter, undefined, undefined), (missing) =>
-          Effect.fail(queueFor(virtualChapter, missing)))
+        // A failure this fiber waited for answers this retry only.
+        const failed = fiber.getFiberRef(failedRead)
+        const result = finishStep(
+          step(name, virtualChapter, undefined, undefined),
+          (missing): Effect.Effect<never, Queued | CorruptData | IoError> =>
+            failed !== undefined && failed.missing === missing && failed.chapter === mapToPhysical(virtualChapter)
+              ? Effect.fail(failed.error)
+              : Effect.fail(queueFor(virtualChapter, missing))
+        )
+        return failed === undefined ? result : Effect.zipRight(FiberRef.set(failedRead, undefined), result)
       })
 
     const invalidateChapter = (physicalChapter: number) => {

@@ -4,14 +4,14 @@
  *
  * @since 0.1.0
  */
-import { Effect } from "effect"
+import { Console, Effect } from "effect"
 
 /** A running progress bar. */
 export interface Progress {
   /** Counts `n` more units done (redrawn at most every 50 ms). */
   readonly advance: (n?: number) => void
-  /** Writes a line to stdout without tearing the bar. */
-  readonly print: (line: string) => void
+  /** Prints a line (Console.log) without tearing the bar. */
+  readonly print: (line: string) => Effect.Effect<void>
   /** Removes the bar. */
   readonly finish: () => void
 }
@@ -42,11 +42,11 @@ export const make = (label: string, total: number): Progress => {
       done += n
       if (tty && (Date.now() - lastDraw >= REDRAW_MS || done >= total)) draw()
     },
-    print: (line) => {
-      if (tty) clear()
-      process.stdout.write(line + "\n")
-      if (tty) draw()
-    },
+    print: (line) =>
+      Effect.sync(() => tty && clear()).pipe(
+        Effect.zipRight(Console.log(line)),
+        Effect.zipRight(Effect.sync(() => tty && draw()))
+      ),
     finish: () => {
       if (tty) clear()
     }

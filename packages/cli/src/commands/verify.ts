@@ -38,21 +38,21 @@ const checkChapter = (
     const { indexPagesPerChapter, recordPagesPerChapter, recordsPerPage } = geometry
     const chapter = Geometry.mapToPhysicalChapter(geometry, virtualChapter)
     const firstPage = Geometry.physicalPage(geometry, chapter, 0)
-    const report = (pageInChapter: number | undefined, text: string) => {
+    const report = (pageInChapter: number | undefined, text: string): Effect.Effect<void> => {
       tally.problems++
       const where = pageInChapter === undefined
         ? ""
         : ` page ${pageInChapter}` + (pageInChapter < indexPagesPerChapter
           ? ` (index page ${pageInChapter}, physical page ${firstPage + pageInChapter})`
           : ` (record page ${pageInChapter - indexPagesPerChapter}, physical page ${firstPage + pageInChapter})`)
-      progress.print(`chapter ${chapter} (virtual ${virtualChapter})${where}: ${text}`)
+      return progress.print(`chapter ${chapter} (virtual ${virtualChapter})${where}: ${text}`)
     }
     tally.chapters++
     const index = yield* Effect.either(readChapterIndex(volume, virtualChapter))
     if (index._tag === "Left") {
       const error = index.left
       if (error._tag === "IoError") return yield* error
-      report(error.physicalPage === undefined ? undefined : error.physicalPage - firstPage, error.message)
+      yield* report(error.physicalPage === undefined ? undefined : error.physicalPage - firstPage, error.message)
       return progress.advance(recordPagesPerChapter)
     }
     tally.indexPages += indexPagesPerChapter
@@ -61,7 +61,7 @@ const checkChapter = (
       const page = yield* Effect.either(volume.getPage(chapter, pageInChapter))
       if (page._tag === "Left") {
         if (page.left._tag !== "CorruptData") return yield* page.left
-        report(pageInChapter, page.left.message)
+        yield* report(pageInChapter, page.left.message)
         continue
       }
       const findings = yield* checkRecordPage(volume, virtualChapter, page.right)
@@ -73,7 +73,7 @@ const checkChapter = (
         findings.differing > 0 ? `${findings.differing} of ${recordsPerPage} records found with other data` : ""
       ].filter((text) => text !== "")
       if (found.length > 0) {
-        report(pageInChapter, found.join("; ") + (findings.first === undefined ? "" : ` (first: ${findings.first})`))
+        yield* report(pageInChapter, found.join("; ") + (findings.first === undefined ? "" : ` (first: ${findings.first})`))
       }
       progress.advance()
     }

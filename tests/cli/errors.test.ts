@@ -1,0 +1,74 @@
+// Bad input to uds-volume: one line on stderr, exit 2, never a stack trace (runs anywhere).
+import { afterAll, assert, describe, it } from "@effect/vitest"
+import * as crypto from "node:crypto"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { type CliResult, isOneLineError, makeTempDir, runCli, runInProcess } from "./runCli.js"
+
+const dir = makeTempDir()
+// 64 KiB of random bytes: not a UDS index, and too small for the flags' geometry below.
+const junk = path.join(dir, "junk.bin")
+fs.writeFileSync(junk, crypto.randomBytes(65536))
+const GEOMETRY = ["--bytes-per-page", "4096", "--record-pages-per-chapter", "8", "--chapters-per-volume", "16"]
+const FLAGS = [...GEOMETRY, "--nonce", "42"]
+
+type Case = readonly [what: string, args: ReadonlyArray<string>, message: RegExp]
+
+const assertBadInput = ({ status, stderr, stdout }: CliResult, message: RegExp) => {
+  assert.strictEqual(status, 2, stderr)
+  assert.isTrue(isOneLineError(stderr), stderr)
+  assert.match(stderr, message)
+  assert.strictEqual(stdout, "")
+}
+
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
+
+// The real binary, for the contract itself: exit code 2 and one line on stderr.
+const binaryCases: ReadonlyArray<Case> = [
+  ["a missing file", ["inspect", path.join(dir, "missing.bin")], /missing\.bin: no such file/],
+  ["a file that is neither an index nor described", ["verify", junk], /not a UDS index .* --bytes-per-page.*missing: .*--nonce/],
+  ["a flag that is not a number", ["inspect", junk, ...FLAGS.slice(2), "--bytes-per-page", "many"], /'many' is not a integer/],
+  ["a malformed name", ["lookup", junk, "abc123", ...FLAGS], /NAME_HEX must be 32 hex digits .* got "abc123"/]
+]
+
+describe.concurrent("uds-volume (subprocess) on bad input", () => {
+  for (const [what, args, message] of binaryCases) {
+    it(`reports ${what} in one line and exits 2`, async () => assertBadInput(await runCli(...args), message))
+  }
+})
+
+// The same command line in process, for every other kind of bad input.
+const cases: ReadonlyArray<Case> = [
+  ["a directory", ["inspect", dir], /regular file/],
+  ["flags describing a volume larger than the file", ["boundaries", junk, ...FLAGS], /needs 593920 bytes .* has 65536/],
+  ["an offset leaving too little room", ["inspect", junk, ...FLAGS, "--offset", "70000"], /needs 593920 bytes from byte 70000/],
+  ["a geometry out of range", ["inspect", junk, ...FLAGS.slice(2), "--bytes-per-page", "16"], /bytesPerPage must be an integer from 32/],
+  ["a nonce of 2^64", ["inspect", junk, ...GEOMETRY, "--nonce", "18446744073709551616"], /--nonce must be an integer from 0 to 2\^64 - 1/],
+  ["a nonce that is not a number", ["inspect", junk, ...GEOMETRY, "--nonce", "0xZZ"], /--nonce must be/],
+  ["flags missing only the nonce", ["inspect", junk, ...GEOMETRY], /missing: --nonce\)/],
+  ["a missing NAME_HEX", ["lookup", junk, ...FLAGS], /Missing argument <NAME_HEX>/],
+  ["a negative --chapter", ["lookup", junk, "00".repeat(16), "--chapter", "-1", ...FLAGS], /--chapter must be a non-negative integer/],
+  ["an unknown command", ["frobnicate"], /Invalid subcommand/],
+  ["a chapter count of 0", ["demo", "--dir", dir, "--chapters", "0"], /--chapters must be an integer from 1/]
+]
+
+describe("uds-volume (in process) on bad input", () => {
+  for (const [what, args, message] of cases) {
+    it(`reports ${what} in one line and exits 2`, async () => assertBadInput(await runInProcess(...args), message))
+  }
+
+  it("reports a description file that does not parse, naming the field", async () => {
+    const file = path.join(dir, "described.bin")
+    fs.writeFileSync(file, new Uint8Array(4096))
+    fs.writeFileSync(`${file}.json`, JSON.stringify({ format: "uds-volume/1", geometry: { bytesPerPage: "big" } }))
+    assertBadInput(await runInProcess("inspect", file), /described\.bin\.json: not a volume description: geometry\.bytesPerPage/)
+  })
+
+  it("demo refuses to replace a demo.volume it did not make", async () => {
+    const target = path.join(dir, "foreign")
+    fs.mkdirSync(target)
+    fs.writeFileSync(path.join(target, "demo.volume"), "precious")
+    assertBadInput(await runInProcess("demo", "--dir", target, "--chapters", "1"), /exists and was not made by demo/)
+    assert.strictEqual(fs.readFileSync(path.join(target, "demo.volume"), "utf8"), "precious")
+  })
+})

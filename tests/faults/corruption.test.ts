@@ -5,7 +5,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import { ChapterIndex, type Geometry, RecordGenerator, RecordPage, type Volume } from "@effect-uds/volume"
-import { openFaultyVolume, type Outcome, outcomeOf, pageBytes, threeIndexGeometry, volumeImage } from "../support/faults.js"
+import { openFaultyVolume, outcomeOf, pageBytes, threeIndexGeometry, volumeImage } from "../support/faults.js"
 import { listDataEndBit } from "../support/indexPages.js"
 import { absentName, chapterRecords, NONCE, openMemoryVolume, recordAt, smallGeometry } from "../support/volumes.js"
 

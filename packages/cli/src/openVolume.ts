@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { BlockDevice, Geometry, IndexLayout, Volume, type VolumeError } from "@effect-uds/volume"
+import { BlockDevice, Geometry, IndexLayout, PageCache, Volume, type VolumeError } from "@effect-uds/volume"
 import { Effect, Either, Layer, Option } from "effect"
 import * as fs from "node:fs"
 import { UsageError } from "./CliError.js"
@@ -154,9 +154,9 @@ export const openVolume = (path: string, flags: VolumeFlags): Effect.Effect<Open
     return { path, source, geometry, nonce, volumeOffset, device }
   })
 
-// The page cache holds this many chapters' worth of record pages, fewer for huge chapters.
+// The page cache holds the default 7 chapters' worth of record pages, fewer when they would not fit its slots.
 const cacheChapters = (geometry: Geometry.Geometry): number =>
-  Math.max(1, Math.min(7, Math.floor(32767 / geometry.recordPagesPerChapter)))
+  Math.max(1, Math.min(7, Math.floor(PageCache.MAX_SLOTS / geometry.recordPagesPerChapter)))
 
 /**
  * Runs `use` with a `Volume` over the opened volume's read-only device;

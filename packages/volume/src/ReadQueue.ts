@@ -6,11 +6,17 @@
  * error and caches nothing; a read of a page invalidated meanwhile is
  * discarded, and its waiters look again.
  *
+ * A file device is read without an Effect per read: up to readThreads × 32
+ * reads are in flight on it at once, each started as the previous one
+ * finishes. Other devices are read by `readThreads` reader fibers, each
+ * taking up to 32 queued reads at a time.
+ *
  * @since 0.1.0
  */
-import { Context, Deferred, Effect, Either, FiberId, Layer, Queue, type Scope } from "effect"
+import { Context, Deferred, Effect, Either, FiberId, Layer, type Scope } from "effect"
 import * as ChapterIndex from "./ChapterIndex.js"
 import { BlockDevice } from "./BlockDevice.js"
+import { directReaderOf } from "./internal/directRead.js"
 import type { Geometry } from "./Geometry.js"
 import { PageCache } from "./PageCache.js"
 import { CorruptData, InvalidArgument, IoError } from "./VolumeError.js"
@@ -53,6 +59,12 @@ export class ReadQueue extends Context.Tag("@effect-uds/volume/ReadQueue")<ReadQ
   readonly request: (physicalPage: number) => PageRead | undefined
   /** Like `request`, but waits for room when the queue is full (backpressure). */
   readonly requestWaiting: (physicalPage: number) => Effect.Effect<PageRead>
+  /**
+   * Reads a page at once when the device reads synchronously (a file device
+   * opened with `syncReads`) and no read of it is outstanding: the returned
+   * read is finished (installed, or failed). Undefined otherwise: request it.
+   */
+  readonly readNow: (physicalPage: number) => PageRead | undefined
   /** Marks the outstanding read of a page, if any, to be discarded; a later request reads afresh. */
   readonly invalidate: (physicalPage: number) => void
   /** The counters so far. */
@@ -72,6 +84,8 @@ export interface Options {
 // Each reader takes up to this many queued reads at once and has them all in
 // flight together: fewer trips through the queue, and the device sees a batch.
 const READER_BATCH = 32
+
+const EMPTY = new Uint8Array(0)
 
 const newDeferred = (): Deferred.Deferred<void> => Deferred.unsafeMake<void>(FiberId.none)
 
@@ -96,11 +110,19 @@ export const make = (
     const { geometry, nonce } = options
     const { bytesPerPage, pagesPerChapter, indexPagesPerChapter, headerPagesPerVolume } = geometry
 
+    const direct = directReaderOf(device)
     const byPage = new Map<number, PageRead>()
-    const fifo = yield* Queue.unbounded<PageRead>()
+    // Reads not yet started, oldest first, from `fifoHead` on.
+    let fifo: Array<PageRead> = []
+    let fifoHead = 0
     let outstanding = 0
+    // Reads started on the direct reader and not yet finished.
+    let running = 0
+    const runningLimit = readThreads * READER_BATCH
     // Requests waiting for room, woken one per finished read, oldest first.
     const roomWaiters = new Set<Deferred.Deferred<void>>()
+    // Reader fibers waiting for work (devices without a direct reader).
+    const idleReaders: Array<() => void> = []
     let closed = false
     let pagesRead = 0
     let readsQueued = 0
@@ -125,6 +147,15 @@ export const make = (
       Deferred.unsafeDone(next.value, Effect.void)
     }
 
+    const takeNext = (): PageRead => {
+      const read = fifo[fifoHead++]!
+      if (fifoHead === fifo.length) {
+        fifo = []
+        fifoHead = 0
+      }
+      return read
+    }
+
     const request = (physicalPage: number): PageRead | undefined => {
       const existing = byPage.get(physicalPage)
       if (existing !== undefined) return existing
@@ -145,7 +176,9 @@ export const make = (
       byPage.set(physicalPage, read)
       outstanding++
       readsQueued++
-      Queue.unsafeOffer(fifo, read)
+      fifo.push(read)
+      if (direct !== undefined) startDirectReads()
+      else idleReaders.pop()?.()
       return read
     }
 
@@ -184,6 +217,55 @@ export const make = (
       read.indexPage = decoded.right
     }
 
+    // The end of a read that reached the device: keep the page or the error.
+    const settle = (read: PageRead, bytes: Uint8Array, error: IoError | undefined) => {
+      if (error === undefined) {
+        accept(read, bytes)
+      } else {
+        readFailures++
+        read.error = error
+      }
+    }
+
+    // Starts queued reads on the direct reader while fewer than runningLimit run.
+    const startDirectReads = (): void => {
+      while (running < runningLimit && fifoHead < fifo.length && !closed) {
+        const read = takeNext()
+        if (read.invalid) {
+          readsDiscarded++
+          finish(read)
+          continue
+        }
+        running++
+        const bytes = new Uint8Array(bytesPerPage)
+        direct!.read(read.physicalPage * bytesPerPage, bytes, (error) => {
+          running--
+          settle(read, bytes, error)
+          finish(read)
+          startDirectReads()
+        })
+      }
+    }
+
+    // A finished read with nothing to wait for, shared by every synchronous read.
+    const alreadyDone = newDeferred()
+    Deferred.unsafeDone(alreadyDone, Effect.void)
+    const readSync = direct?.readSync
+    const readNow = (physicalPage: number): PageRead | undefined => {
+      if (readSync === undefined || closed || byPage.has(physicalPage)) return undefined
+      const read: PageRead = {
+        physicalPage,
+        done: alreadyDone,
+        indexPage: undefined,
+        recordPage: undefined,
+        error: undefined,
+        invalid: false
+      }
+      const bytes = new Uint8Array(bytesPerPage)
+      settle(read, bytes, readSync(physicalPage * bytesPerPage, bytes))
+      return read
+    }
+
     const process = (read: PageRead): Effect.Effect<void> => {
       if (read.invalid) {
         readsDiscarded++
@@ -193,26 +275,42 @@ export const make = (
       return device.read(read.physicalPage * bytesPerPage, bytesPerPage).pipe(
         Effect.match({
           onFailure: (error) => {
-            readFailures++
             // The volume checked the device size, so a range error here means a broken device.
-            read.error = error._tag === "IoError"
-              ? error
-              : new IoError({ message: error.message, operation: "read", offset: read.physicalPage * bytesPerPage })
+            settle(
+              read,
+              EMPTY,
+              error._tag === "IoError"
+                ? error
+                : new IoError({ message: error.message, operation: "read", offset: read.physicalPage * bytesPerPage })
+            )
             finish(read)
           },
           onSuccess: (bytes) => {
-            accept(read, bytes)
+            settle(read, bytes, undefined)
             finish(read)
           }
         })
       )
     }
 
-    const reader = Queue.takeBetween(fifo, 1, READER_BATCH).pipe(
-      Effect.flatMap((batch) => Effect.forEach(batch, process, { concurrency: "unbounded", discard: true })),
-      Effect.forever
-    )
-    for (let i = 0; i < readThreads; i++) yield* Effect.forkScoped(reader)
+    const waitForWork = Effect.async<void>((resume) => {
+      const wake = () => resume(Effect.void)
+      idleReaders.push(wake)
+      return Effect.sync(() => {
+        const at = idleReaders.indexOf(wake)
+        if (at >= 0) idleReaders.splice(at, 1)
+      })
+    })
+    const reader = Effect.forever(Effect.suspend(() => {
+      if (fifoHead === fifo.length) return waitForWork
+      if (fifoHead + 1 === fifo.length) return process(takeNext())
+      const batch: Array<PageRead> = []
+      while (batch.length < READER_BATCH && fifoHead < fifo.length) batch.push(takeNext())
+      return Effect.forEach(batch, process, { concurrency: "unbounded", discard: true })
+    }))
+    if (direct === undefined) {
+      for (let i = 0; i < readThreads; i++) yield* Effect.forkScoped(reader)
+    }
 
     // Runs before the readers are interrupted (finalizers run in reverse order).
     yield* Effect.addFinalizer(() =>
@@ -220,15 +318,18 @@ export const make = (
         closed = true
         for (const read of byPage.values()) Deferred.unsafeDone(read.done, Effect.interrupt)
         byPage.clear()
+        fifo = []
+        fifoHead = 0
         for (const waiter of roomWaiters) Deferred.unsafeDone(waiter, Effect.interrupt)
         roomWaiters.clear()
-      }).pipe(Effect.zipRight(Queue.shutdown(fifo)))
+      })
     )
 
     return {
       capacity,
       request,
       requestWaiting,
+      readNow,
       invalidate: (physicalPage) => {
         const read = byPage.get(physicalPage)
         if (read === undefined) return

@@ -15,7 +15,7 @@ import * as IndexPageMap from "./IndexPageMap.js"
 import * as PageCache from "./PageCache.js"
 import * as ReadQueue from "./ReadQueue.js"
 import * as RecordPage from "./RecordPage.js"
-import { CorruptData, InvalidArgument, type IoError, Queued, type VolumeError } from "./VolumeError.js"
+import { CorruptData, InvalidArgument, IoError, Queued, type VolumeError } from "./VolumeError.js"
 import { chapterPagesAgree } from "./internal/chapterPages.js"
 import { checkName, checkRecords, checkVirtualChapter } from "./internal/volumeInput.js"
 
@@ -255,8 +255,14 @@ export const make = (
           ? Effect.fail(read.error)
           : Effect.succeed(read.invalid ? undefined : read))
 
-    const readPage = (physicalPage: number) =>
-      Effect.flatMap(queue.requestWaiting(physicalPage), awaitRead)
+    // The read of a page: done at once when the device reads synchronously
+    // (ReadQueue.readNow), else queued and waited for. Build it only while
+    // running (inside Effect.suspend or a continuation): it may read at once.
+    const readPage = (physicalPage: number): Effect.Effect<ReadQueue.PageRead | undefined, CorruptData | IoError> => {
+      const now = queue.readNow(physicalPage)
+      if (now === undefined) return Effect.flatMap(queue.requestWaiting(physicalPage), awaitRead)
+      return now.error !== undefined ? Effect.fail(now.error) : Effect.succeed(now)
+    }
 
     // An index page through the cache, waiting for the read if needed.
     const getIndexPage = (physicalPage: number): Effect.Effect<ChapterIndex.IndexPage, CorruptData | IoError> =>
@@ -267,13 +273,36 @@ export const make = (
           read?.indexPage !== undefined ? Effect.succeed(read.indexPage) : getIndexPage(physicalPage))
       })
 
-    // Every index page of a physical chapter, read concurrently.
-    const getChapterIndexPages = (physicalChapter: number) =>
-      Effect.forEach(
-        Array.from({ length: indexPagesPerChapter }, (_, k) => firstPage(physicalChapter) + k),
-        getIndexPage,
-        { concurrency: "unbounded" }
-      )
+    // An index page from the cache or read at once; undefined when it must be waited for.
+    const indexPageNow = (physicalPage: number): ChapterIndex.IndexPage | CorruptData | IoError | undefined => {
+      const cached = cache.indexPage(physicalPage)
+      if (cached !== undefined) return cached
+      const read = queue.readNow(physicalPage)
+      return read === undefined ? undefined : read.error ?? read.indexPage
+    }
+
+    // Every index page of a physical chapter: at once when all are cached or
+    // can be read synchronously, else read concurrently.
+    const getChapterIndexPages = (
+      physicalChapter: number
+    ): Effect.Effect<ReadonlyArray<ChapterIndex.IndexPage>, CorruptData | IoError> =>
+      Effect.suspend(() => {
+        const first = firstPage(physicalChapter)
+        const pages: Array<ChapterIndex.IndexPage> = []
+        for (let k = 0; k < indexPagesPerChapter; k++) {
+          const page = indexPageNow(first + k)
+          if (page === undefined) break
+          if (page instanceof CorruptData || page instanceof IoError) return Effect.fail(page)
+          pages.push(page)
+        }
+        if (pages.length === indexPagesPerChapter) return Effect.succeed(pages)
+        if (indexPagesPerChapter === 1) return Effect.map(getIndexPage(first), (page) => [page])
+        return Effect.forEach(
+          Array.from({ length: indexPagesPerChapter }, (_, k) => first + k),
+          getIndexPage,
+          { concurrency: "unbounded" }
+        )
+      })
 
     const loadChapterMap = (physicalChapter: number): Effect.Effect<void, CorruptData | IoError> =>
       Effect.suspend(() => {

@@ -21,6 +21,8 @@ export const tempDirectory: Effect.Effect<string, Error, Scope.Scope> = Effect.a
 export interface OpenOptions {
   readonly cacheChapters?: number
   readonly readThreads?: number
+  /** Open the file with `syncReads` (reads on the calling thread). */
+  readonly syncReads?: boolean
 }
 
 /**
@@ -34,8 +36,17 @@ export const openVolume = (
   options: OpenOptions = {}
 ): Effect.Effect<Volume.Service, Error, Scope.Scope> =>
   Layer.build(
-    Volume.layer({ geometry, nonce: BENCH_NONCE, ...options }).pipe(
-      Layer.provide(BlockDevice.layerFile(file, { create: true, size: geometry.bytesPerVolume }))
+    Volume.layer({
+      geometry,
+      nonce: BENCH_NONCE,
+      ...(options.cacheChapters === undefined ? {} : { cacheChapters: options.cacheChapters }),
+      ...(options.readThreads === undefined ? {} : { readThreads: options.readThreads })
+    }).pipe(
+      Layer.provide(BlockDevice.layerFile(file, {
+        create: true,
+        size: geometry.bytesPerVolume,
+        syncReads: options.syncReads === true
+      }))
     )
   ).pipe(
     Effect.map((context) => Context.get(context, Volume.Volume)),

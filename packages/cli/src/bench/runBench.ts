@@ -32,8 +32,8 @@ export const runBench = (options: BenchOptions): Effect.Effect<void, Error> =>
     yield* progress(`W2/W3: preparing ${LOOKUPS} queries`)
     const queries = makeQueries(w1.geometry, w1.chapterRecords, LOOKUPS)
     const w2 = yield* w2CachedLookup(volumeFile, w1.geometry, queries)
-    const w3 = yield* w3ColdLookup(volumeFile, w1.geometry, queries)
-    const w4 = yield* w4Boundaries(path.join(directory, "boundaries.volume"))
+    const w3 = yield* w3ColdLookup(volumeFile, w1.geometry, queries, true)
+    const w4 = yield* w4Boundaries(path.join(directory, "boundaries.volume"), true)
     const lookupNote = (result: typeof w2) =>
       `${result.wrong} wrong, ${result.pageReadsPerLookup.toFixed(3)} page reads/lookup`
     const lines: ReadonlyArray<Line> = [

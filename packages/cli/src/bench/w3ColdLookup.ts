@@ -16,10 +16,11 @@ export const IN_FLIGHT = 256
 export const w3ColdLookup = (
   file: string,
   geometry: Geometry.Geometry,
-  queries: Queries
+  queries: Queries,
+  syncReads: boolean
 ): Effect.Effect<LookupResult, Error> =>
   Effect.scoped(Effect.gen(function*() {
-    const volume = yield* openVolume(file, geometry, { cacheChapters: 7, readThreads: 2 })
+    const volume = yield* openVolume(file, geometry, { cacheChapters: 7, readThreads: 2, syncReads })
     yield* progress(`W3: ${queries.count} lookups, ${IN_FLIGHT} in flight, cold cache of 7 chapters`)
     const readsBefore = yield* pagesRead(volume)
     const next = cursor(queries.count)

@@ -25,7 +25,7 @@ const median = (values: ReadonlyArray<number>): number => {
  * pages at `file`, then opens it afresh 20 times and times one
  * `findChapterBoundaries` call on each, checking it finds 476 .. 1499.
  */
-export const w4Boundaries = (file: string): Effect.Effect<W4Result, Error> =>
+export const w4Boundaries = (file: string, syncReads: boolean): Effect.Effect<W4Result, Error> =>
   Effect.gen(function*() {
     const geometry = yield* Effect.orDie(
       Geometry.make({ bytesPerPage: 4096, recordPagesPerChapter: 2, chaptersPerVolume: 1024 })
@@ -41,7 +41,7 @@ export const w4Boundaries = (file: string): Effect.Effect<W4Result, Error> =>
     yield* progress(`W4: ${CALLS} calls, each on a freshly opened volume`)
     for (let call = 0; call < CALLS; call++) {
       yield* Effect.scoped(Effect.gen(function*() {
-        const volume = yield* openVolume(file, geometry)
+        const volume = yield* openVolume(file, geometry, { syncReads })
         const start = now()
         const found = yield* volume.findChapterBoundaries
         times.push(now() - start)

@@ -8,6 +8,7 @@ import * as fs from "node:fs"
 import type { Service } from "../BlockDevice.js"
 import { InvalidArgument, IoError } from "../VolumeError.js"
 import { countError, rangeError, readFresh } from "./deviceAccess.js"
+import { type DirectReader, directReadKey, type WithDirectReader } from "./directRead.js"
 
 /** Options of `BlockDevice.layerFile`. */
 export interface FileOptions {
@@ -16,6 +17,16 @@ export interface FileOptions {
   readonly offset?: number
   /** Open the file read-only: writes fail with IoError, flush does nothing. */
   readonly readOnly?: boolean
+  /**
+   * Read with `fs.readSync` on the calling thread instead of through libuv's
+   * thread pool (default false). For a file on fast local storage, or one
+   * the OS has cached, a read then costs a couple of microseconds instead of
+   * tens, and a lookup that misses the page cache can finish without
+   * waiting; but every read blocks the whole process until the disk answers,
+   * so leave it off for slow or network storage. Writes and flushes stay
+   * asynchronous.
+   */
+  readonly syncReads?: boolean
 }
 
 // One fs.read/fs.write moves at most this much; Node refuses lengths of 2 GiB and more.
@@ -92,6 +103,7 @@ export const makeFileDevice = (
     const create = options.create === true
     const base = options.offset ?? 0
     const readOnly = options.readOnly === true
+    const syncReads = options.syncReads === true
     const badOption = countError("offset", options.offset) ?? countError("size", options.size)
     if (badOption !== undefined) return yield* badOption
     if (create && readOnly) {
@@ -142,40 +154,90 @@ export const makeFileDevice = (
         ...(offset === undefined ? {} : { offset })
       })
 
-    // Moves all of `bytes` to or from device offset `offset`, looping over short transfers.
-    // A read past the end of the file leaves zeros for the rest, as the reference pads a short read.
-    const transfer = (operation: "read" | "write", offset: number, bytes: Uint8Array): Effect.Effect<void, IoError> =>
-      Effect.async<void, IoError>((resume) => {
-        let done = 0
-        const step = (): void => {
-          if (done === bytes.length) return resume(Effect.void)
-          if (!begin()) return resume(Effect.fail(closedError(operation, offset)))
-          const callback = (error: NodeJS.ErrnoException | null, n: number): void => {
-            end()
-            if (error !== null) return resume(Effect.fail(osError(path, operation, error, offset, bytes.length)))
-            if (n === 0 && operation === "read") {
-              bytes.fill(0, done)
-              return resume(Effect.void)
-            }
-            if (n === 0) {
-              return resume(Effect.fail(
-                new IoError({
-                  message: `write of ${bytes.length} bytes at device offset ${offset} on "${path}" stopped ` +
-                    `after ${done} bytes: the OS accepted no more`,
-                  operation,
-                  offset
-                })
-              ))
-            }
-            done += n
-            step()
+    // Moves all of `bytes` to or from device offset `offset`, looping over short transfers,
+    // then calls `done` once. A read past the end of the file leaves zeros for the rest, as
+    // the reference pads a short read.
+    const transferThen = (
+      operation: "read" | "write",
+      offset: number,
+      bytes: Uint8Array,
+      done: (error: IoError | undefined) => void
+    ): void => {
+      let moved = 0
+      const step = (): void => {
+        if (moved === bytes.length) return done(undefined)
+        if (!begin()) return done(closedError(operation, offset))
+        const callback = (error: NodeJS.ErrnoException | null, n: number): void => {
+          end()
+          if (error !== null) return done(osError(path, operation, error, offset, bytes.length))
+          if (n === 0 && operation === "read") {
+            bytes.fill(0, moved)
+            return done(undefined)
           }
-          const length = Math.min(bytes.length - done, MAX_CHUNK)
-          if (operation === "read") fs.read(fd, bytes, done, length, base + offset + done, callback)
-          else fs.write(fd, bytes, done, length, base + offset + done, callback)
+          if (n === 0) return done(stalledWrite(offset, bytes.length, moved))
+          moved += n
+          step()
         }
-        step()
+        const length = Math.min(bytes.length - moved, MAX_CHUNK)
+        if (operation === "read") fs.read(fd, bytes, moved, length, base + offset + moved, callback)
+        else fs.write(fd, bytes, moved, length, base + offset + moved, callback)
+      }
+      step()
+    }
+
+    const stalledWrite = (offset: number, length: number, moved: number): IoError =>
+      new IoError({
+        message: `write of ${length} bytes at device offset ${offset} on "${path}" stopped ` +
+          `after ${moved} bytes: the OS accepted no more`,
+        operation: "write",
+        offset
       })
+
+    // A read on the calling thread (the `syncReads` option), looping over short reads like transferThen.
+    const readNow = (offset: number, bytes: Uint8Array): IoError | undefined => {
+      if (closed) return closedError("read", offset)
+      let moved = 0
+      try {
+        while (moved < bytes.length) {
+          const n = fs.readSync(fd, bytes, moved, Math.min(bytes.length - moved, MAX_CHUNK), base + offset + moved)
+          if (n === 0) {
+            bytes.fill(0, moved)
+            break
+          }
+          moved += n
+        }
+      } catch (cause) {
+        return osError(path, "read", cause as NodeJS.ErrnoException, offset, bytes.length)
+      }
+      return undefined
+    }
+
+    const transfer = (operation: "read" | "write", offset: number, bytes: Uint8Array): Effect.Effect<void, IoError> =>
+      operation === "read" && syncReads
+        ? Effect.suspend(() => {
+          const error = readNow(offset, bytes)
+          return error === undefined ? Effect.void : Effect.fail(error)
+        })
+        : Effect.async<void, IoError>((resume) => {
+          transferThen(operation, offset, bytes, (error) => resume(error === undefined ? Effect.void : Effect.fail(error)))
+        })
+
+    // The read queue's way in, without an Effect per read; offsets are checked all the same.
+    const outOfRange = (offset: number, length: number): IoError | undefined => {
+      const bad = rangeError(size, "read", offset, length)
+      return bad === undefined ? undefined : new IoError({ message: bad.message, operation: "read", offset })
+    }
+    const directReader: DirectReader = {
+      read: (offset, target, done) => {
+        const bad = outOfRange(offset, target.length)
+        if (bad !== undefined) return done(bad)
+        if (!syncReads) return transferThen("read", offset, target, done)
+        const error = readNow(offset, target)
+        // Called back later, as an asynchronous read would be.
+        queueMicrotask(() => done(error))
+      },
+      readSync: syncReads ? (offset, target) => outOfRange(offset, target.length) ?? readNow(offset, target) : undefined
+    }
 
     const flush = Effect.async<void, IoError>((resume) => {
       if (!begin()) return resume(Effect.fail(closedError("flush")))
@@ -192,7 +254,8 @@ export const makeFileDevice = (
         offset
       })
 
-    const service: Service = {
+    const service: WithDirectReader = {
+      [directReadKey]: directReader,
       size,
       read: readFresh(size, (offset, target) => transfer("read", offset, target)),
       readInto: (offset, target) => {

@@ -129,6 +129,18 @@ describe("Volume", () => {
       assert.include(error.message, "virtual chapter 8")
     }))
 
+  it.scoped("readChapterIndex on a freshly opened volume learns the page map from the chapter's pages", () =>
+    Effect.gen(function*() {
+      const geometry = multiIndexGeometry
+      const bytes = new Uint8Array(geometry.bytesPerVolume)
+      yield* Effect.scoped(Effect.provide(writeChapters(geometry, 0, 2), memoryVolume(geometry, bytes)))
+      const volume = yield* openMemoryVolume(geometry, bytes)
+      const pages = yield* volume.readChapterIndex(1)
+      assert.deepStrictEqual(pages.map((page) => page.virtualChapter), pages.map(() => 1))
+      const { data, name } = recordAt(chapterRecords(geometry, 1), 4000)
+      assert.deepStrictEqual(Option.getOrThrow(yield* volume.lookup(name, 1)), data.slice())
+    }))
+
   it.scoped("getPage returns the bytes written, and forgetChapter makes the next read go to the device", () =>
     Effect.gen(function*() {
       const geometry = smallGeometry

@@ -503,9 +503,16 @@ export const make = (
           }))
         }
         const chapter = mapToPhysical(virtualChapter)
+        const generation = chapterGeneration[chapter]!
         return Effect.flatMap(getChapterIndexPages(chapter), (pages) => {
-          const problem = chapterPagesAgree(geometry, chapter, pages)
-            ?? pages.map((page, k) => checkIndexPage(chapter, k, firstPage(chapter) + k, page)).find((p) => p !== undefined)
+          const disagreement = chapterPagesAgree(geometry, chapter, pages)
+          if (disagreement !== undefined) return Effect.fail(disagreement)
+          // On a freshly opened volume the chapter's own pages teach the map;
+          // a map already known must agree with them.
+          if (mapKnown[chapter] === 0) learnChapterMap(chapter, pages, generation)
+          const problem = mapKnown[chapter] === 0
+            ? undefined
+            : pages.map((page, k) => checkIndexPage(chapter, k, firstPage(chapter) + k, page)).find((p) => p !== undefined)
           if (problem !== undefined) return Effect.fail(problem)
           if (pages[0]!.virtualChapter !== virtualChapter) {
             return Effect.fail(new CorruptData({

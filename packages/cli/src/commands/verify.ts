@@ -8,7 +8,6 @@
 import * as Command from "@effect/cli/Command"
 import { Geometry, type Volume, type VolumeError } from "@effect-uds/volume"
 import { Console, Effect } from "effect"
-import { readChapterIndex } from "../chapters.js"
 import { CheckFailed } from "../CliError.js"
 import { openVolume, withVolume } from "../openVolume.js"
 import { type Progress, withProgress } from "../progress.js"
@@ -48,7 +47,7 @@ const checkChapter = (
       return progress.print(`chapter ${chapter} (virtual ${virtualChapter})${where}: ${text}`)
     }
     tally.chapters++
-    const index = yield* Effect.either(readChapterIndex(volume, virtualChapter))
+    const index = yield* Effect.either(volume.readChapterIndex(virtualChapter))
     if (index._tag === "Left") {
       const error = index.left
       if (error._tag === "IoError") return yield* error

@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { Context, Deferred, Effect, FiberRef, Layer, Option, type Scope } from "effect"
+import { Context, Deferred, Effect, Fiber, FiberRef, Layer, Option, Scope } from "effect"
 import { BlockDevice } from "./BlockDevice.js"
 import * as ChapterBoundaries from "./ChapterBoundaries.js"
 import * as ChapterIndex from "./ChapterIndex.js"
@@ -281,21 +281,30 @@ export const make = (
       return read === undefined ? undefined : read.error ?? read.indexPage
     }
 
+    // Every index page of a physical chapter when all are cached or can be
+    // read synchronously; the first error; undefined when some must be waited for.
+    const chapterIndexPagesNow = (
+      physicalChapter: number
+    ): Array<ChapterIndex.IndexPage> | CorruptData | IoError | undefined => {
+      const first = firstPage(physicalChapter)
+      const pages: Array<ChapterIndex.IndexPage> = []
+      for (let k = 0; k < indexPagesPerChapter; k++) {
+        const page = indexPageNow(first + k)
+        if (page === undefined || page instanceof CorruptData || page instanceof IoError) return page
+        pages.push(page)
+      }
+      return pages
+    }
+
     // Every index page of a physical chapter: at once when all are cached or
     // can be read synchronously, else read concurrently.
     const getChapterIndexPages = (
       physicalChapter: number
     ): Effect.Effect<ReadonlyArray<ChapterIndex.IndexPage>, CorruptData | IoError> =>
       Effect.suspend(() => {
+        const now = chapterIndexPagesNow(physicalChapter)
+        if (now !== undefined) return Array.isArray(now) ? Effect.succeed(now) : Effect.fail(now as CorruptData | IoError)
         const first = firstPage(physicalChapter)
-        const pages: Array<ChapterIndex.IndexPage> = []
-        for (let k = 0; k < indexPagesPerChapter; k++) {
-          const page = indexPageNow(first + k)
-          if (page === undefined) break
-          if (page instanceof CorruptData || page instanceof IoError) return Effect.fail(page)
-          pages.push(page)
-        }
-        if (pages.length === indexPagesPerChapter) return Effect.succeed(pages)
         if (indexPagesPerChapter === 1) return Effect.map(getIndexPage(first), (page) => [page])
         return Effect.forEach(
           Array.from({ length: indexPagesPerChapter }, (_, k) => first + k),
@@ -428,6 +437,14 @@ export const make = (
       }
     }
 
+    // Runs device work in a fiber of the volume's scope: closing the volume
+    // interrupts a write or flush stuck on the device, as it does waiting
+    // lookups, instead of leaving the caller's fiber hanging in it.
+    const volumeScope = yield* Scope.Scope
+    const inVolumeScope = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+      Effect.flatMap(Effect.forkIn(effect, volumeScope), (fiber) =>
+        Effect.onInterrupt(Fiber.join(fiber), () => Fiber.interrupt(fiber)))
+
     const writeChapter: Service["writeChapter"] = (virtualChapter, records) =>
       Effect.suspend((): ReturnType<Service["writeChapter"]> => {
         const invalid = checkVirtualChapter(virtualChapter) ?? checkRecords(geometry, records)
@@ -461,8 +478,10 @@ export const make = (
         return Effect.sync(start).pipe(
           Effect.zipRight(device.write(firstPage(chapter) * bytesPerPage, bytes)),
           Effect.zipRight(device.flush),
-          Effect.tapError(() => Effect.sync(() => invalidateChapter(chapter))),
+          // Failed or interrupted: pages read meanwhile may be torn.
+          Effect.onError(() => Effect.sync(() => invalidateChapter(chapter))),
           Effect.zipRight(Effect.sync(finish)),
+          inVolumeScope,
           writeLock.withPermits(1),
           Effect.withSpan("Volume.writeChapter", { attributes: { virtualChapter } })
         )
@@ -524,17 +543,30 @@ export const make = (
         })
       })
 
+    // The virtual chapter a physical chapter's index pages hold, learning its
+    // map from them; undefined when they do not make one chapter.
+    const probedChapter = (
+      physicalChapter: number,
+      pages: ReadonlyArray<ChapterIndex.IndexPage>,
+      generation: number
+    ): number | undefined => {
+      if (chapterPagesAgree(geometry, physicalChapter, pages) !== undefined) return undefined
+      learnChapterMap(physicalChapter, pages, generation)
+      return pages[0]!.virtualChapter
+    }
+
     // probe(c) of volume.md §11.1: the chapter's virtual chapter, or undefined
     // when it is bad. Device errors are not a bad chapter: they fail the search.
     const probe = (physicalChapter: number): Effect.Effect<number | undefined, IoError> =>
       Effect.suspend(() => {
         const generation = chapterGeneration[physicalChapter]!
+        // Without waiting when it can: a boundary search is a chain of probes, one after another.
+        const now = chapterIndexPagesNow(physicalChapter)
+        if (Array.isArray(now)) return Effect.succeed(probedChapter(physicalChapter, now, generation))
+        if (now instanceof CorruptData) return Effect.succeed(undefined)
+        if (now instanceof IoError) return Effect.fail(now)
         return getChapterIndexPages(physicalChapter).pipe(
-          Effect.map((pages) => {
-            if (chapterPagesAgree(geometry, physicalChapter, pages) !== undefined) return undefined
-            learnChapterMap(physicalChapter, pages, generation)
-            return pages[0]!.virtualChapter
-          }),
+          Effect.map((pages) => probedChapter(physicalChapter, pages, generation)),
           Effect.catchTag("CorruptData", () => Effect.succeed(undefined))
         )
       })

@@ -445,6 +445,21 @@ export const make = (
       Effect.flatMap(Effect.forkIn(effect, volumeScope), (fiber) =>
         Effect.onInterrupt(Fiber.join(fiber), () => Fiber.interrupt(fiber)))
 
+    // One chapter's bytes, reused by every write (writes hold the write lock):
+    // a fresh megabyte per chapter costs more than filling it. A write that
+    // did not finish may still be read from by the OS, so its buffer is
+    // abandoned and the next write makes a new one.
+    let chapterBuffer: Uint8Array | undefined
+    let chapterBufferInUse = false
+    const takeChapterBuffer = (): Uint8Array => {
+      if (chapterBuffer === undefined || chapterBufferInUse) chapterBuffer = new Uint8Array(pagesPerChapter * bytesPerPage)
+      chapterBufferInUse = true
+      return chapterBuffer
+    }
+    const releaseChapterBuffer = () => {
+      chapterBufferInUse = false
+    }
+
     const writeChapter: Service["writeChapter"] = (virtualChapter, records) =>
       Effect.suspend((): ReturnType<Service["writeChapter"]> => {
         const invalid = checkVirtualChapter(virtualChapter) ?? checkRecords(geometry, records)
@@ -454,11 +469,15 @@ export const make = (
         const full = count === recordsPerChapter ? records : padChapter(records, recordsPerChapter)
         const packed = packChapter(virtualChapter, full, count)
         if (packed instanceof InvalidArgument) return Effect.fail(packed)
-        // The whole chapter is contiguous on the device: index pages, then record pages.
-        const bytes = new Uint8Array(pagesPerChapter * bytesPerPage)
-        packed.pages.forEach((page, k) => bytes.set(page, k * bytesPerPage))
-        for (let p = 0; p < recordPagesPerChapter; p++) {
-          RecordPage.encodeInto(geometry, full, p * recordsPerPage * 32, bytes, (indexPagesPerChapter + p) * bytesPerPage)
+        // The whole chapter is contiguous on the device: index pages, then
+        // record pages, laid out under the write lock (the buffer is shared).
+        const layOut = (): Uint8Array => {
+          const bytes = takeChapterBuffer()
+          packed.pages.forEach((page, k) => bytes.set(page, k * bytesPerPage))
+          for (let p = 0; p < recordPagesPerChapter; p++) {
+            RecordPage.encodeInto(geometry, full, p * recordsPerPage * 32, bytes, (indexPagesPerChapter + p) * bytesPerPage)
+          }
+          return bytes
         }
         const start = () => {
           if (indexPagesPerChapter > 1) mapKnown[chapter] = 0
@@ -476,7 +495,8 @@ export const make = (
           chaptersWritten++
         }
         return Effect.sync(start).pipe(
-          Effect.zipRight(device.write(firstPage(chapter) * bytesPerPage, bytes)),
+          Effect.zipRight(Effect.suspend(() => device.write(firstPage(chapter) * bytesPerPage, layOut()))),
+          Effect.zipRight(Effect.sync(releaseChapterBuffer)),
           Effect.zipRight(device.flush),
           // Failed or interrupted: pages read meanwhile may be torn.
           Effect.onError(() => Effect.sync(() => invalidateChapter(chapter))),

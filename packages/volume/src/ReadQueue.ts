@@ -16,6 +16,7 @@
 import { Context, Deferred, Effect, Either, FiberId, Layer, type Scope } from "effect"
 import * as ChapterIndex from "./ChapterIndex.js"
 import { BlockDevice } from "./BlockDevice.js"
+import { DecodedPageMemo } from "./internal/decodedPageMemo.js"
 import { directReaderOf } from "./internal/directRead.js"
 import type { Geometry } from "./Geometry.js"
 import { PageCache } from "./PageCache.js"
@@ -130,6 +131,9 @@ export const make = (
     let readsDiscarded = 0
     let queueFullWaits = 0
 
+    // As many decoded index pages as the cache has slots, beyond those it holds.
+    const decodedPages = new DecodedPageMemo(cache.capacity)
+
     const isIndexPage = (physicalPage: number) =>
       (physicalPage - headerPagesPerVolume) % pagesPerChapter < indexPagesPerChapter
 
@@ -208,13 +212,30 @@ export const make = (
         read.recordPage = bytes
         return
       }
+      const remembered = decodedPages.find(page, bytes)
+      if (remembered !== undefined) {
+        spare = bytes
+        cache.installIndexPage(page, remembered)
+        read.indexPage = remembered
+        return
+      }
       const decoded = ChapterIndex.decodePage(geometry, nonce, bytes)
       if (Either.isLeft(decoded)) {
         read.error = new CorruptData({ message: `physical page ${page}: ${decoded.left.message}`, physicalPage: page })
         return
       }
+      decodedPages.remember(page, decoded.right)
       cache.installIndexPage(page, decoded.right)
       read.indexPage = decoded.right
+    }
+
+    // A read buffer nothing refers to any more (its page matched a remembered
+    // decoded page), used for the next read instead of a fresh one.
+    let spare: Uint8Array | undefined
+    const readBuffer = (): Uint8Array => {
+      const bytes = spare ?? new Uint8Array(bytesPerPage)
+      spare = undefined
+      return bytes
     }
 
     // The end of a read that reached the device: keep the page or the error.
@@ -237,7 +258,7 @@ export const make = (
           continue
         }
         running++
-        const bytes = new Uint8Array(bytesPerPage)
+        const bytes = readBuffer()
         direct!.read(read.physicalPage * bytesPerPage, bytes, (error) => {
           running--
           settle(read, bytes, error)
@@ -261,7 +282,7 @@ export const make = (
         error: undefined,
         invalid: false
       }
-      const bytes = new Uint8Array(bytesPerPage)
+      const bytes = readBuffer()
       settle(read, bytes, readSync(physicalPage * bytesPerPage, bytes))
       return read
     }

@@ -326,15 +326,18 @@ export const make = (
 
     const NOT_FOUND = Effect.succeed(Option.none<Uint8Array>())
 
+    // The answer of a step that found one.
+    const settled = (result: Exclude<Step, number>): Effect.Effect<Option.Option<Uint8Array>, CorruptData> => {
+      if (result === null) return NOT_FOUND
+      if (result instanceof Uint8Array) return Effect.succeed(Option.some(result))
+      return Effect.fail(result)
+    }
+
     const finishStep = <E>(
       result: Step,
       onMissing: (missing: number) => Effect.Effect<Option.Option<Uint8Array>, E>
-    ): Effect.Effect<Option.Option<Uint8Array>, E | CorruptData> => {
-      if (result === null) return NOT_FOUND
-      if (result instanceof Uint8Array) return Effect.succeed(Option.some(result))
-      if (typeof result === "number") return onMissing(result)
-      return Effect.fail(result)
-    }
+    ): Effect.Effect<Option.Option<Uint8Array>, E | CorruptData> =>
+      typeof result === "number" ? onMissing(result) : settled(result)
 
     // The waiting path of a lookup: read what is missing, then step again,
     // holding on to the pages read so a small, busy cache cannot starve it.
@@ -345,24 +348,51 @@ export const make = (
       heldIndex: ReadQueue.PageRead | undefined,
       heldRecord: ReadQueue.PageRead | undefined
     ): Effect.Effect<Option.Option<Uint8Array>, CorruptData | IoError> => {
-      const again = (index: ReadQueue.PageRead | undefined, record: ReadQueue.PageRead | undefined) =>
-        finishStep(step(name, virtualChapter, index, record), (next) =>
-          lookupWaiting(name, virtualChapter, next, index, record))
+      // Pages the device reads synchronously are read here, stepping again with no Effect in between.
+      while (missing !== NEED_CHAPTER_MAP) {
+        const read = queue.readNow(missing)
+        if (read === undefined) break
+        if (read.error !== undefined) return Effect.fail(read.error)
+        if (read.indexPage !== undefined) heldIndex = read
+        else heldRecord = read
+        const result = step(name, virtualChapter, heldIndex, heldRecord)
+        if (typeof result !== "number") return settled(result)
+        missing = result
+      }
+      const index = heldIndex
+      const record = heldRecord
       if (missing === NEED_CHAPTER_MAP) {
-        return Effect.flatMap(loadChapterMap(mapToPhysical(virtualChapter)), () => again(heldIndex, heldRecord))
+        return Effect.flatMap(
+          loadChapterMap(mapToPhysical(virtualChapter)),
+          () => stepAgain(name, virtualChapter, index, record)
+        )
       }
       return Effect.flatMap(readPage(missing), (read) =>
         read?.indexPage !== undefined
-          ? again(read, heldRecord)
-          : again(heldIndex, read?.recordPage !== undefined ? read : heldRecord))
+          ? stepAgain(name, virtualChapter, read, record)
+          : stepAgain(name, virtualChapter, index, read?.recordPage !== undefined ? read : record))
+    }
+
+    const stepAgain = (
+      name: Uint8Array,
+      virtualChapter: number,
+      heldIndex: ReadQueue.PageRead | undefined,
+      heldRecord: ReadQueue.PageRead | undefined
+    ): Effect.Effect<Option.Option<Uint8Array>, CorruptData | IoError> => {
+      const result = step(name, virtualChapter, heldIndex, heldRecord)
+      return typeof result === "number"
+        ? lookupWaiting(name, virtualChapter, result, heldIndex, heldRecord)
+        : settled(result)
     }
 
     const lookup: Service["lookup"] = (name, virtualChapter) =>
       Effect.suspend((): ReturnType<Service["lookup"]> => {
         const invalid = checkName(name) ?? checkVirtualChapter(virtualChapter)
         if (invalid !== undefined) return Effect.fail(invalid)
-        return finishStep(step(name, virtualChapter, undefined, undefined), (missing) =>
-          lookupWaiting(name, virtualChapter, missing, undefined, undefined))
+        const result = step(name, virtualChapter, undefined, undefined)
+        return typeof result === "number"
+          ? lookupWaiting(name, virtualChapter, result, undefined, undefined)
+          : settled(result)
       })
 
     // A read that a lookupCached request queued and that failed, remembered

@@ -1,54 +1,91 @@
 // The benchmark's output: one JSON line per workload, or a table against the reference.
 
-/** One workload's figure, with its reference figure (BENCHMARKS.md, C at -O3, this machine kind). */
-export interface Line {
-  readonly workload: "W1" | "W2" | "W3" | "W4"
-  readonly metric: "records_per_s" | "lookups_per_s" | "ms_per_call"
+/** The workloads of BENCHMARKS.md. */
+export type Workload = "W1" | "W2" | "W3" | "W4"
+
+/** What a workload measures. */
+export type Metric = "records_per_s" | "lookups_per_s" | "ms_per_call"
+
+/** One measured figure. */
+export interface Figure {
   readonly value: number
-  readonly reference: number
-  /** Extra fields of the JSON line (W2/W3: wrong answers and page reads per lookup). */
-  readonly extra?: { readonly wrong: number; readonly pageReadsPerLookup: number }
+  /** W2/W3: wrong answers (must be 0). */
+  readonly wrong?: number
+  /** W2/W3: page reads per lookup. */
+  readonly pageReadsPerLookup?: number
   /** What the table says after the figures. */
   readonly note: string
 }
 
-/** The reference figures of BENCHMARKS.md. */
-export const REFERENCE = {
+/** One workload's line: its figure, and for W3/W4 the figure with reads through libuv's thread pool. */
+export interface Line {
+  readonly workload: Workload
+  readonly metric: Metric
+  readonly figure: Figure
+  /** W3/W4: `figure` is with `syncReads`; this one is with the default (thread pool) reads. */
+  readonly threadPoolReads?: Figure
+}
+
+/** The reference figures of BENCHMARKS.md (C at -O3, this machine kind, median of 3). */
+export const REFERENCE: Record<Workload, number> = {
   W1: 12.5e6,
   W2: 951e3,
   W3: 315e3,
   W4: 0.036
-} as const
+}
 
 /** Ours over the reference, or the reference over ours for a time: above 1 is better than the reference. */
-export const ratio = (line: Line): number =>
-  line.metric === "ms_per_call" ? line.reference / line.value : line.value / line.reference
-
-/** The JSON line of a workload. */
-export const jsonLine = (line: Line): string =>
-  JSON.stringify({ workload: line.workload, metric: line.metric, value: round(line.value), ...line.extra })
+export const ratio = (workload: Workload, metric: Metric, value: number): number =>
+  metric === "ms_per_call" ? REFERENCE[workload] / value : value / REFERENCE[workload]
 
 const round = (value: number): number => Number(value.toPrecision(6))
 
-const figure = (line: Line, value: number): string => {
-  if (line.metric === "ms_per_call") return `${value.toFixed(3)} ms/call`
-  const unit = line.metric === "records_per_s" ? "records/s" : "lookups/s"
+const jsonFields = (figure: Figure) => ({
+  value: round(figure.value),
+  ...(figure.wrong === undefined ? {} : { wrong: figure.wrong }),
+  ...(figure.pageReadsPerLookup === undefined ? {} : { pageReadsPerLookup: round(figure.pageReadsPerLookup) })
+})
+
+/** The JSON line of a workload. */
+export const jsonLine = (line: Line): string =>
+  JSON.stringify({
+    workload: line.workload,
+    metric: line.metric,
+    ...jsonFields(line.figure),
+    ...(line.threadPoolReads === undefined
+      ? {}
+      : { syncReads: true, threadPoolReads: jsonFields(line.threadPoolReads) })
+  })
+
+const format = (metric: Metric, value: number): string => {
+  if (metric === "ms_per_call") return `${value.toFixed(3)} ms/call`
+  const unit = metric === "records_per_s" ? "records/s" : "lookups/s"
   return value >= 1e6 ? `${(value / 1e6).toFixed(2)} M ${unit}` : `${(value / 1e3).toFixed(0)} k ${unit}`
 }
+
+const row = (name: string, line: Line, figure: Figure): ReadonlyArray<string> => [
+  name,
+  format(line.metric, figure.value),
+  format(line.metric, REFERENCE[line.workload]),
+  `${ratio(line.workload, line.metric, figure.value).toFixed(2)}x`,
+  figure.note
+]
 
 /** The human table: workload, ours, reference, ratio, notes. */
 export const table = (lines: ReadonlyArray<Line>): string => {
   const rows = [
     ["workload", "ours", "reference (C)", "ratio", "notes"],
-    ...lines.map((line) => [
-      line.workload,
-      figure(line, line.value),
-      figure(line, line.reference),
-      `${ratio(line).toFixed(2)}x`,
-      line.note
-    ])
+    ...lines.flatMap((line) =>
+      line.threadPoolReads === undefined
+        ? [row(line.workload, line, line.figure)]
+        : [
+          row(`${line.workload} syncReads`, line, line.figure),
+          row(`${line.workload} thread pool`, line, line.threadPoolReads)
+        ]
+    )
   ]
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)))
-  const render = (row: ReadonlyArray<string>) => row.map((cell, column) => cell.padEnd(widths[column]!)).join("  ").trimEnd()
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((cells) => cells[column]!.length)))
+  const render = (cells: ReadonlyArray<string>) =>
+    cells.map((cell, column) => cell.padEnd(widths[column]!)).join("  ").trimEnd()
   return [render(rows[0]!), widths.map((width) => "-".repeat(width)).join("  "), ...rows.slice(1).map(render)].join("\n")
 }

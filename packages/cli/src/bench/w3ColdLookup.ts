@@ -9,9 +9,9 @@ import type { Queries } from "./queries.js"
 export const IN_FLIGHT = 256
 
 /**
- * Opens the volume at `file` afresh (cache of 7 chapters, 2 reader fibers)
- * and times `queries` taken in order by 256 fibers, so up to 256 lookups are
- * in flight.
+ * Opens the volume at `file` afresh (cache of 7 chapters, 2 reader fibers,
+ * the file device's `syncReads` as given) and times `queries` taken in order
+ * by 256 fibers, so up to 256 lookups are in flight.
  */
 export const w3ColdLookup = (
   file: string,
@@ -21,7 +21,9 @@ export const w3ColdLookup = (
 ): Effect.Effect<LookupResult, Error> =>
   Effect.scoped(Effect.gen(function*() {
     const volume = yield* openVolume(file, geometry, { cacheChapters: 7, readThreads: 2, syncReads })
-    yield* progress(`W3: ${queries.count} lookups, ${IN_FLIGHT} in flight, cold cache of 7 chapters`)
+    yield* progress(
+      `W3: ${queries.count} lookups, ${IN_FLIGHT} in flight, cold cache of 7 chapters${syncReads ? " (syncReads)" : ""}`
+    )
     const readsBefore = yield* pagesRead(volume)
     const next = cursor(queries.count)
     const start = now()

@@ -107,11 +107,16 @@ const NEED_CHAPTER_MAP = 0
 
 const NONCE_LIMIT = 1n << 64n
 
-// What a failed read of a lookupCached request was for: a page, or a chapter's map.
-interface FailedRead {
+// What the reads a lookupCached request queued gave (volume.ts lookupCached).
+interface AwaitedReads {
+  /** The physical chapter and its generation when the reads were queued. */
   readonly chapter: number
+  readonly generation: number
+  /** What the lookup missed: a physical page, or NEED_CHAPTER_MAP. */
   readonly missing: number
-  readonly error: CorruptData | IoError
+  readonly error: CorruptData | IoError | undefined
+  /** The pages read for the request so far. */
+  readonly reads: ReadonlyArray<ReadQueue.PageRead>
 }
 
 /**
@@ -395,25 +400,49 @@ export const make = (
           : settled(result)
       })
 
-    // A read that a lookupCached request queued and that failed, remembered
-    // in the fiber that awaited `Queued.ready`: the request's retry in that
-    // fiber fails with the read's error instead of queueing it again, which
-    // would repeat forever on a page that keeps failing.
-    const failedRead = FiberRef.unsafeMake<FailedRead | undefined>(undefined, {
+    // What the reads a lookupCached request queued gave, remembered in the
+    // fiber that awaited `Queued.ready` until its next lookupCached. The retry
+    // uses the pages read even when a busy cache evicted them meanwhile (else
+    // it could be Queued again forever), and fails with a read's error rather
+    // than queueing the read again (forever, on a page that keeps failing).
+    const awaitedReads = FiberRef.unsafeMake<AwaitedReads | undefined>(undefined, {
       fork: () => undefined,
       join: (parent) => parent
     })
 
     const awaitDone = (read: ReadQueue.PageRead) => Effect.as(Deferred.await(read.done), read)
 
+    // Learns a chapter's map from its index pages, some cached when the reads
+    // were queued and the rest just read; CorruptData when they disagree.
+    const learnFromReads = (
+      chapter: number,
+      generation: number,
+      cachedPages: ReadonlyArray<ChapterIndex.IndexPage | undefined>,
+      reads: ReadonlyArray<ReadQueue.PageRead>
+    ): CorruptData | undefined => {
+      const pages: Array<ChapterIndex.IndexPage> = []
+      for (let k = 0; k < indexPagesPerChapter; k++) {
+        const page = cachedPages[k] ?? reads.find((read) => read.physicalPage === firstPage(chapter) + k)?.indexPage
+        // A read discarded because the chapter changed: the retry starts over.
+        if (page === undefined) return undefined
+        pages.push(page)
+      }
+      const problem = chapterPagesAgree(geometry, chapter, pages)
+      if (problem === undefined) learnChapterMap(chapter, pages, generation)
+      return problem
+    }
+
     // Queues the read(s) a non-blocking lookup needs, now (whether or not the
     // caller waits on `ready`; only reads the full queue refused wait for room
-    // in `ready`), and says when to retry.
-    const queueFor = (virtualChapter: number, missing: number): Queued => {
+    // in `ready`), and says when to retry. `held`: pages this request read before.
+    const queueFor = (virtualChapter: number, missing: number, held: ReadonlyArray<ReadQueue.PageRead>): Queued => {
       const chapter = mapToPhysical(virtualChapter)
+      const generation = chapterGeneration[chapter]!
+      const cachedPages = missing === NEED_CHAPTER_MAP
+        ? Array.from({ length: indexPagesPerChapter }, (_, k) => cache.indexPage(firstPage(chapter) + k))
+        : []
       const pages = missing === NEED_CHAPTER_MAP
-        ? Array.from({ length: indexPagesPerChapter }, (_, k) => firstPage(chapter) + k)
-          .filter((page) => cache.indexPage(page) === undefined)
+        ? cachedPages.flatMap((page, k) => page === undefined ? [firstPage(chapter) + k] : [])
         : [missing]
       const reads = pages.map((page) => queue.request(page))
       const ready = Effect.forEach(pages, (page, i) => {
@@ -421,28 +450,44 @@ export const make = (
         return read !== undefined ? awaitDone(read) : Effect.flatMap(queue.requestWaiting(page), awaitDone)
       }, { concurrency: "unbounded" }).pipe(
         Effect.flatMap((done) => {
-          const error = done.find((read) => read.error !== undefined)?.error
-          return error === undefined ? Effect.void : FiberRef.set(failedRead, { chapter, missing, error })
+          const error = done.find((read) => read.error !== undefined)?.error ??
+            (missing === NEED_CHAPTER_MAP ? learnFromReads(chapter, generation, cachedPages, done) : undefined)
+          const read = done.filter((read) => read.indexPage !== undefined || read.recordPage !== undefined)
+          return FiberRef.set(awaitedReads, { chapter, generation, missing, error, reads: [...held, ...read] })
         })
       )
       const physicalPage = pages[0] ?? missing
       return new Queued({ message: `physical page ${physicalPage} is being read`, physicalPage, ready })
     }
 
+    // The index page a held read gives for a name, once the chapter's map is known.
+    const heldIndexPage = (held: ReadonlyArray<ReadQueue.PageRead>, name: Uint8Array, chapter: number) => {
+      if (held.length === 0 || mapKnown[chapter] === 0) return undefined
+      const wanted = firstPage(chapter) + (indexPagesPerChapter === 1 ? 0 : pageMap.findIndexPage(name, chapter))
+      return held.find((read) => read.physicalPage === wanted && read.indexPage !== undefined)
+    }
+
     const lookupCached: Service["lookupCached"] = (name, virtualChapter) =>
       Effect.withFiberRuntime((fiber): ReturnType<Service["lookupCached"]> => {
         const invalid = checkName(name) ?? checkVirtualChapter(virtualChapter)
         if (invalid !== undefined) return Effect.fail(invalid)
-        // A failure this fiber waited for answers this retry only.
-        const failed = fiber.getFiberRef(failedRead)
+        // What this fiber waited for answers this retry only, and its pages
+        // only while their chapter was not invalidated since they were queued.
+        const awaited = fiber.getFiberRef(awaitedReads)
+        const chapter = mapToPhysical(virtualChapter)
+        const held = awaited !== undefined && awaited.chapter === chapter &&
+            awaited.generation === chapterGeneration[chapter]
+          ? awaited.reads
+          : []
+        const heldRecord = held.find((read) => read.recordPage !== undefined)
         const result = finishStep(
-          step(name, virtualChapter, undefined, undefined),
+          step(name, virtualChapter, heldIndexPage(held, name, chapter), heldRecord),
           (missing): Effect.Effect<never, Queued | CorruptData | IoError> =>
-            failed !== undefined && failed.missing === missing && failed.chapter === mapToPhysical(virtualChapter)
-              ? Effect.fail(failed.error)
-              : Effect.fail(queueFor(virtualChapter, missing))
+            awaited?.error !== undefined && awaited.missing === missing && awaited.chapter === chapter
+              ? Effect.fail(awaited.error)
+              : Effect.fail(queueFor(virtualChapter, missing, held))
         )
-        return failed === undefined ? result : Effect.zipRight(FiberRef.set(failedRead, undefined), result)
+        return awaited === undefined ? result : Effect.zipRight(FiberRef.set(awaitedReads, undefined), result)
       })
 
     const invalidateChapter = (physicalChapter: number) => {

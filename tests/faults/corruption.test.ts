@@ -5,7 +5,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import { ChapterIndex, type Geometry, RecordGenerator, RecordPage, type Volume } from "@effect-uds/volume"
-import { openFaultyVolume, outcomeOf, pageBytes, threeIndexGeometry, volumeImage } from "../support/faults.js"
+import { lookupCachedUntilDone, openFaultyVolume, outcomeOf, pageBytes, threeIndexGeometry, volumeImage } from "../support/faults.js"
 import { listDataEndBit } from "../support/indexPages.js"
 import { absentName, chapterRecords, NONCE, openMemoryVolume, recordAt, smallGeometry } from "../support/volumes.js"
 
@@ -107,6 +107,8 @@ describe("index page corruption", () => {
       const indices = spread(g)
       assert.deepStrictEqual(yield* survey(volume, g, 9, indices), indices.map(() => "CorruptData"))
       assert.deepStrictEqual(yield* survey(volume, g, 8, indices), indices.map(() => "found"))
+      const { data, name } = recordAt(chapterRecords(g, 9), 5)
+      assert.strictEqual(yield* outcomeOf(lookupCachedUntilDone(volume, name, 9), data), "CorruptData")
       assert.deepStrictEqual(yield* volume.findChapterBoundaries, { lowest: 2, highest: 8, isEmpty: false })
     }))
 

@@ -7,7 +7,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { ChapterIndex, type Geometry, RecordPage, type Volume } from "@effect-uds/volume"
-import { openCrashableVolume, type Outcome, outcomeOf, threeIndexGeometry, volumeImage } from "../support/faults.js"
+import {
+  lookupCachedUntilDone, openCrashableVolume, type Outcome, outcomeOf, threeIndexGeometry, volumeImage
+} from "../support/faults.js"
 import { absentName, chapterRecords, NONCE, openMemoryVolume, recordAt, smallGeometry } from "../support/volumes.js"
 
 /** A sector: real devices tear writes at sector boundaries at worst. */
@@ -152,8 +154,12 @@ const check = (volume: Volume.Service, scenario: Scenario, point: CrashPoint, wh
       assert.deepStrictEqual(yield* outcomesIn(vcn, few), few.map(() => "found"), `chapter ${vcn}: ${where}`)
     }
     if (who !== "reopened") return
-    // Rebuild lookups agree with normal ones.
+    // Rebuild lookups and lookupCached agree with normal ones.
     const records = chapterRecords(geometry, chapter)
+    const some = indices.filter((_, j) => j % 7 === 0)
+    const cached = yield* Effect.forEach(some, (i) =>
+      outcomeOf(lookupCachedUntilDone(volume, recordAt(records, i).name, chapter), recordAt(records, i).data))
+    assert.deepStrictEqual(cached, some.map(expected.newRecord), `lookupCached: ${where}`)
     const rebuild = yield* Effect.forEach(indices, (i) =>
       Effect.match(volume.lookupForRebuild(recordAt(records, i).name, chapter), {
         onFailure: (error) => error._tag,

@@ -190,4 +190,18 @@ describe("read faults", () => {
       const again = yield* Effect.forEach(wanted, ({ i, vcn }) => lookupOutcome(volume, vcn, i, g), { concurrency: "unbounded" })
       assert.deepStrictEqual(again, wanted.map(() => "found"))
     }))
+
+  it.scoped("lookupCached: a failed read of one of several index pages reaches the request, then the chapter's map loads from the pages read", () =>
+    Effect.gen(function*() {
+      const g = threeIndexGeometry
+      const { faults, volume } = yield* openFaultyVolume(g, yield* volumeImage(g, 0, 2))
+      yield* faults.fail({ operation: "read", times: 1, when: onPage(g, 1, 2) })
+      const { data, name } = recordAt(chapterRecords(g, 1), 300)
+      const step = outcomeOf(
+        Effect.catchTag(volume.lookupCached(name, 1), "Queued", (queued) => Effect.zipRight(queued.ready, Effect.fail(queued))),
+        data
+      )
+      // The map's pages, failing; the map's pages again; the record page; the answer.
+      assert.deepStrictEqual(yield* Effect.forEach([0, 1, 2, 3, 4], () => step), ["Queued", "IoError", "Queued", "Queued", "found"])
+    }))
 })

@@ -4,7 +4,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Effect, Fiber, Layer, Option } from "effect"
 import { BlockDevice, Geometry, ReadQueue, Volume } from "@effect-uds/volume"
-import { faultyVolumeLayer, type Outcome, outcomeOf, threeIndexGeometry, volumeImage } from "../support/faults.js"
+import {
+  faultyVolumeLayer, lookupCachedUntilDone, type Outcome, outcomeOf, threeIndexGeometry, volumeImage
+} from "../support/faults.js"
 import { absentName, chapterRecords, recordAt, smallGeometry } from "../support/volumes.js"
 
 const soak = process.env["UDS_SOAK"] === "1"
@@ -87,9 +89,6 @@ const loadRun = (fibers: number, perFiber: number) =>
     const outcomes: Record<string, number> = {}
     let mustFind = 0
     const violations: Array<string> = []
-    const lookupCachedUntilDone = (name: Uint8Array, vcn: number): Effect.Effect<Option.Option<Uint8Array>, { readonly _tag: string }> =>
-      Effect.catchTag(volume.lookupCached(name, vcn), "Queued", (queued) =>
-        Effect.zipRight(queued.ready, lookupCachedUntilDone(name, vcn)))
 
     const one = (n: number) => {
       const r = mix(n)
@@ -111,7 +110,8 @@ const loadRun = (fibers: number, perFiber: number) =>
         ;({ data, name } = recordAt(recordsOf(vcn), i))
       }
       const started = clock
-      const lookup = useCached ? lookupCachedUntilDone(name, vcn) : volume.lookup(name, vcn)
+      // A request Queued a thousand times would be starving.
+      const lookup = useCached ? lookupCachedUntilDone(volume, name, vcn, 1000) : volume.lookup(name, vcn)
       return Effect.map(outcomeOf(lookup, data), (outcome) => {
         outcomes[outcome] = (outcomes[outcome] ?? 0) + 1
         const written = writtenAt.get(vcn)

@@ -99,6 +99,21 @@ export const outcomeOf = <R>(
     onSuccess: (found) => Option.isNone(found) ? "none" : sameBytes(found.value, expected) ? "found" : "wrong"
   })
 
+/**
+ * lookupCached as a client would use it: retried after `Queued.ready` until it
+ * answers; "stuck" if it is still Queued after `attempts` tries.
+ */
+export const lookupCachedUntilDone = (
+  volume: Volume.Service,
+  name: Uint8Array,
+  virtualChapter: number,
+  attempts = 8
+): Effect.Effect<Option.Option<Uint8Array>, { readonly _tag: string }> =>
+  Effect.catchTag(volume.lookupCached(name, virtualChapter), "Queued", (queued) =>
+    attempts <= 1
+      ? Effect.fail({ _tag: "stuck" })
+      : Effect.zipRight(queued.ready, lookupCachedUntilDone(volume, name, virtualChapter, attempts - 1)))
+
 /** Counts outcomes: `{ found: 12, none: 3 }`. */
 export const tally = (outcomes: ReadonlyArray<Outcome>): Record<string, number> => {
   const counts: Record<string, number> = {}

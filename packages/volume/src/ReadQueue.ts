@@ -114,7 +114,7 @@ export const make = (
     const direct = directReaderOf(device)
     const byPage = new Map<number, PageRead>()
     // Reads not yet started, oldest first, from `fifoHead` on.
-    let fifo: Array<PageRead> = []
+    let fifo: Array<PageRead | undefined> = []
     let fifoHead = 0
     let outstanding = 0
     // Reads started on the direct reader and not yet finished.
@@ -152,9 +152,15 @@ export const make = (
     }
 
     const takeNext = (): PageRead => {
-      const read = fifo[fifoHead++]!
+      const read = fifo[fifoHead]!
+      // Let go of the read (and so of its page), and drop the taken front now
+      // and then: under steady load the queue may never run empty.
+      fifo[fifoHead++] = undefined
       if (fifoHead === fifo.length) {
         fifo = []
+        fifoHead = 0
+      } else if (fifoHead >= 1024 && 2 * fifoHead >= fifo.length) {
+        fifo = fifo.slice(fifoHead)
         fifoHead = 0
       }
       return read

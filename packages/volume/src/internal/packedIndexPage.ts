@@ -3,7 +3,7 @@
  *
  * Every list on the page was walked once already (by the decoder, or written
  * by the packer), and that walk kept each normal entry's key and value in
- * flat arrays: a search is a binary search over one list's keys instead of a
+ * a flat array: a search is a binary search over one list's keys instead of a
  * walk through its bit stream. Only collision entries (a few per chapter)
  * are read from the page bytes, and only for an address that has them.
  *
@@ -31,40 +31,42 @@ export interface PageShape {
  * entries of each address start, while the page is walked or written.
  */
 export class PageEntriesBuilder {
-  private readonly keys: Uint32Array
-  private readonly values: Uint32Array
-  private readonly entryStarts: Uint32Array
+  /** The page's entry table: see PackedIndexPage.table. */
+  private readonly table: Uint32Array
+  /** Where the (key, value) pairs start in `table`. */
+  private readonly base: number
   private collisions: Map<number, number> | undefined = undefined
   private count = 0
   private lists = 0
 
   /** `capacity` bounds the normal entries; `listCount` is the number of lists. */
   constructor(capacity: number, listCount: number) {
-    this.keys = new Uint32Array(capacity)
-    this.values = new Uint32Array(capacity)
-    this.entryStarts = new Uint32Array(listCount + 1)
+    this.base = listCount + 1
+    this.table = new Uint32Array(this.base + 2 * capacity)
   }
 
   /** Adds a normal entry (key may exceed 32 bits on an odd page; it is clamped). */
   normal(key: number, value: number): void {
-    this.keys[this.count] = key < MAX_KEY ? key : MAX_KEY
-    this.values[this.count] = value
+    const at = this.base + 2 * this.count
+    this.table[at] = key < MAX_KEY ? key : MAX_KEY
+    this.table[at + 1] = value
     this.count++
   }
 
   /** Records a collision entry at stream bit `bit`, following the last normal entry. */
   collision(bit: number): void {
     const owner = this.count - 1
-    const value = this.values[owner]!
+    const at = this.base + 2 * owner + 1
+    const value = this.table[at]!
     if (value >= HAS_COLLISIONS) return
-    this.values[owner] = value | HAS_COLLISIONS
+    this.table[at] = value | HAS_COLLISIONS
     if (this.collisions === undefined) this.collisions = new Map()
     this.collisions.set(owner, bit)
   }
 
   /** Ends the current list. */
   endList(): void {
-    this.entryStarts[++this.lists] = this.count
+    this.table[++this.lists] = this.count
   }
 
   /** The searchable page. */
@@ -83,9 +85,7 @@ export class PageEntriesBuilder {
       (lowestList + listCount - 1) >>> 0,
       listCount,
       listBitStarts,
-      this.entryStarts,
-      this.keys.subarray(0, this.count),
-      this.values.subarray(0, this.count),
+      this.table.subarray(0, this.base + 2 * this.count),
       this.collisions,
       shape
     )
@@ -104,14 +104,26 @@ export class PackedIndexPage {
     readonly listCount: number,
     /** listCount + 1 bit offsets: list j occupies bits [listBitStarts[j], listBitStarts[j + 1]). */
     private readonly listBitStarts: Uint32Array,
-    /** listCount + 1 positions in keys/values: list j's normal entries. */
-    private readonly entryStarts: Uint32Array,
-    private readonly keys: Uint32Array,
-    private readonly values: Uint32Array,
+    /**
+     * One array, so a search of a page the processor has not cached touches
+     * few memory lines: first listCount + 1 entry numbers (list j's normal
+     * entries are entries table[j] .. table[j + 1] − 1), then entry i's key
+     * at listCount + 1 + 2i and its value right after it.
+     */
+    private readonly table: Uint32Array,
     /** Normal entry position → stream bit of its first collision entry. */
     private readonly collisions: Map<number, number> | undefined,
-    private readonly shape: PageShape
-  ) {}
+    shape: PageShape
+  ) {
+    this.payloadBits = shape.payloadBits
+    this.addressBits = shape.addressBits
+    this.listMask = shape.listMask
+  }
+
+  // The shape's fields, kept on the page itself: one object fewer to load per search.
+  private readonly payloadBits: number
+  private readonly addressBits: number
+  private readonly listMask: number
 
   /**
    * The record page the page's index gives for `name`: a collision entry
@@ -120,28 +132,30 @@ export class PackedIndexPage {
    * in the list, or the name's list is not on this page.
    */
   search(name: Uint8Array): number | undefined {
-    const { addressBits, listMask } = this.shape
-    const slot = chapterDeltaList(name, 0, addressBits, listMask) - this.lowestList
-    if (slot < 0 || slot >= this.listCount) return undefined
+    const addressBits = this.addressBits
+    const listCount = this.listCount
+    const slot = chapterDeltaList(name, 0, addressBits, this.listMask) - this.lowestList
+    if (slot < 0 || slot >= listCount) return undefined
     const address = chapterAddress(name, 0, addressBits)
-    const keys = this.keys
-    const end = this.entryStarts[slot + 1]!
-    let low = this.entryStarts[slot]!
+    const table = this.table
+    const keys = listCount + 1
+    const end = table[slot + 1]!
+    let low = table[slot]!
     let high = end
     while (low < high) {
       const middle = (low + high) >>> 1
-      if (keys[middle]! < address) low = middle + 1
+      if (table[keys + 2 * middle]! < address) low = middle + 1
       else high = middle
     }
-    if (low === end || keys[low] !== address) return undefined
-    const value = this.values[low]!
+    if (low === end || table[keys + 2 * low] !== address) return undefined
+    const value = table[keys + 2 * low + 1]!
     return value < HAS_COLLISIONS ? value : this.searchCollisions(value - HAS_COLLISIONS, low, slot, name)
   }
 
   // The collision entries of an address follow its normal entry; their key code is all zeros.
   private searchCollisions(value: number, entry: number, slot: number, name: Uint8Array): number {
     const bytes = this.bytes
-    const payloadBits = this.shape.payloadBits
+    const payloadBits = this.payloadBits
     const end = this.listBitStarts[slot + 1]!
     let bit = this.collisions!.get(entry)!
     while (bit < end && readBits(bytes, bit + payloadBits, MIN_BITS) === 0) {

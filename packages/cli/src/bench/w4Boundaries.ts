@@ -7,7 +7,7 @@ import { now, openVolume, progress } from "./benchVolume.js"
 /** Calls timed; the figure is their median. */
 export const CALLS = 20
 /** Calls made first and not timed, so the figure is not JIT compile time. */
-const WARM_UP_CALLS = 20
+const WARM_UP_CALLS = 200
 /** Virtual chapters written: 0 .. 1499, wrapping a volume of 1024. */
 const WRITTEN = 1500
 
@@ -26,9 +26,9 @@ const median = (values: ReadonlyArray<number>): number => {
 /**
  * Writes virtual chapters 0 .. 1499 to a volume of 1024 chapters of 2 record
  * pages at `file` (unless the file exists: an earlier run wrote it), then
- * opens it afresh 40 times and makes one `findChapterBoundaries` call on
+ * opens it afresh 220 times and makes one `findChapterBoundaries` call on
  * each, checking it finds 476 .. 1499; the last 20 calls are timed (the
- * first 20 warm up the JIT).
+ * first 200 warm up the JIT).
  */
 export const w4Boundaries = (file: string, syncReads: boolean): Effect.Effect<W4Result, Error> =>
   Effect.gen(function*() {

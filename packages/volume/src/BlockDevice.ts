@@ -97,6 +97,12 @@ export const layerMemory = (init: { readonly size: number } | { readonly bytes: 
  * - `readOnly: true` opens the file read-only (it must exist; not with
  *   `create`): every in-range write fails with `IoError("write")` saying the
  *   device is read-only, and `flush` does nothing.
+ * - `syncReads: true` (an opt-in, off by default) reads with `fs.readSync` on
+ *   the calling thread instead of through libuv's thread pool: a read of a
+ *   page the OS has cached then costs microseconds instead of a thread
+ *   round trip, and a volume's lookup that misses its page cache completes
+ *   without waiting; but each read blocks the whole process until the disk
+ *   answers, so use it only for fast local storage.
  *
  * Fails with `InvalidArgument` for a negative or fractional `size` or
  * `offset`, an `offset` past the end of the file when `size` is not given,

@@ -3,8 +3,8 @@ import { BlockDevice, Geometry, RecordGenerator, Volume } from "@effect-uds/volu
 import { Effect, Layer } from "effect"
 import { BENCH_NONCE, now, openVolume, progress } from "./benchVolume.js"
 
-/** Chapters written to a memory volume before timing, so the figure is not JIT compile time. */
-const WARM_UP_CHAPTERS = 4
+/** Chapters written to a memory volume before timing, so the figure is steady-state code, not JIT warm-up. */
+const WARM_UP_CHAPTERS = 16
 
 /** The volume W1 writes and W2/W3 read: 4096-byte pages, 256 record pages a chapter, 64 chapters. */
 export const lookupGeometry = Effect.orDie(

@@ -89,18 +89,19 @@ const walkList = (
   if (end - start > MAX_LIST_BITS) return `index page list ${list} is ${end - start} bits, more than ${MAX_LIST_BITS}`
   let bit = start
   let key = 0
+  const valueMask = (1 << payloadBits) - 1
+  // A window holds at least 25 bits: the value and the key field together when the value is narrow.
+  const oneWindow = payloadBits + MIN_BITS <= 25
   while (bit < end) {
     let next = bit + payloadBits + MIN_BITS
     if (next > end) return pastEnd(list, bit, end)
-    const value = readBits(bytes, bit, payloadBits)
+    const window = windowAt(bit)
+    const value = window & valueMask
     if (value >= recordPages) return `index page list ${list} names record page ${value}, but a chapter has ${recordPages}`
-    // One 32-bit window holds the key field and, usually, the zeros and terminator of a long code.
-    const field = bit + payloadBits
-    const at = field >>> 3
-    const window = (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> (field & 7)
-    let delta = window & 0xffff
+    let delta = (oneWindow ? window >>> payloadBits : windowAt(bit + payloadBits)) & 0xffff
     if (delta >= MIN_KEYS) {
-      const rest = window >>> MIN_BITS
+      // The zeros and terminator of a long code, usually within one window.
+      const rest = windowAt(next)
       const zeros = rest !== 0 ? 31 - Math.clz32(rest & -rest) : countZeros(bytes, next, end)
       if (zeros < 0 || next + zeros >= end) return pastEnd(list, bit, end)
       delta += zeros * INCR_KEYS
@@ -119,6 +120,22 @@ const walkList = (
   builder.endList()
   return undefined
 }
+
+// The page being decoded, copied with zero padding after it, so the walk
+// reads a 32-bit window with one load and never past the end of an array.
+// Decoding is synchronous, so one copy serves every call.
+const MAX_PAGE_BYTES = 65536
+const padded = new ArrayBuffer(MAX_PAGE_BYTES + 8)
+const paddedBytes = new Uint8Array(padded)
+const paddedView = new DataView(padded)
+
+const copyPadded = (bytes: Uint8Array): void => {
+  paddedBytes.set(bytes)
+  paddedBytes.fill(0, bytes.length, bytes.length + 8)
+}
+
+/** At least 25 valid bits of the copied page from stream bit `bit` (its bits 0 and up). */
+const windowAt = (bit: number): number => paddedView.getUint32(bit >>> 3, true) >>> (bit & 7)
 
 const pastEnd = (list: number, bit: number, end: number): string =>
   `index page list ${list} has an entry at bit ${bit} that runs past the end of the list at bit ${end}`
@@ -159,6 +176,7 @@ export const decodeIndexPage = (
   const payloadBits = geometry.chapterPayloadBits
   // Every entry has at least a value and a MIN_BITS key field.
   const builder = new PageEntriesBuilder(Math.floor((starts[listCount]! - starts[0]!) / (payloadBits + MIN_BITS)), listCount)
+  copyPadded(bytes)
   for (let j = 0; j < listCount; j++) {
     const problem = walkList(
       bytes, firstList + j, starts[j]!, starts[j + 1]!, payloadBits, geometry.recordPagesPerChapter, builder

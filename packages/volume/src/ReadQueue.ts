@@ -6,10 +6,9 @@
  * error and caches nothing; a read of a page invalidated meanwhile is
  * discarded, and its waiters look again.
  *
- * A file device is read without an Effect per read: up to readThreads × 32
- * reads are in flight on it at once, each started as the previous one
- * finishes. Other devices are read by `readThreads` reader fibers, each
- * taking up to 32 queued reads at a time.
+ * `readThreads` reader fibers, forked into the layer's scope, each take up
+ * to 32 queued reads at a time and have them in flight together. A file
+ * device's batch is read without an Effect per read (one per batch).
  *
  * @since 0.1.0
  */
@@ -17,7 +16,7 @@ import { Context, Deferred, Effect, Either, FiberId, Layer, type Scope } from "e
 import * as ChapterIndex from "./ChapterIndex.js"
 import { BlockDevice } from "./BlockDevice.js"
 import { DecodedPageMemo } from "./internal/decodedPageMemo.js"
-import { directReaderOf } from "./internal/directRead.js"
+import { type DirectReader, directReaderOf } from "./internal/directRead.js"
 import type { Geometry } from "./Geometry.js"
 import { PageCache } from "./PageCache.js"
 import { CorruptData, InvalidArgument, IoError } from "./VolumeError.js"
@@ -117,12 +116,9 @@ export const make = (
     let fifo: Array<PageRead | undefined> = []
     let fifoHead = 0
     let outstanding = 0
-    // Reads started on the direct reader and not yet finished.
-    let running = 0
-    const runningLimit = readThreads * READER_BATCH
     // Requests waiting for room, woken one per finished read, oldest first.
     const roomWaiters = new Set<Deferred.Deferred<void>>()
-    // Reader fibers waiting for work (devices without a direct reader).
+    // Reader fibers waiting for work.
     const idleReaders: Array<() => void> = []
     let closed = false
     let pagesRead = 0
@@ -187,8 +183,7 @@ export const make = (
       outstanding++
       readsQueued++
       fifo.push(read)
-      if (direct !== undefined) startDirectReads()
-      else idleReaders.pop()?.()
+      idleReaders.pop()?.()
       return read
     }
 
@@ -254,25 +249,20 @@ export const make = (
       }
     }
 
-    // Starts queued reads on the direct reader while fewer than runningLimit run.
-    const startDirectReads = (): void => {
-      while (running < runningLimit && fifoHead < fifo.length && !closed) {
-        const read = takeNext()
-        if (read.invalid) {
-          readsDiscarded++
-          finish(read)
-          continue
+    // Reads a batch on the direct reader: one Effect for the whole batch,
+    // which completes when every read in it has finished.
+    const readDirect = (reader: DirectReader, batch: ReadonlyArray<PageRead>): Effect.Effect<void> =>
+      Effect.async<void>((resume) => {
+        let left = batch.length
+        for (const read of batch) {
+          const bytes = readBuffer()
+          reader.read(read.physicalPage * bytesPerPage, bytes, (error) => {
+            settle(read, bytes, error)
+            finish(read)
+            if (--left === 0) resume(Effect.void)
+          })
         }
-        running++
-        const bytes = readBuffer()
-        direct!.read(read.physicalPage * bytesPerPage, bytes, (error) => {
-          running--
-          settle(read, bytes, error)
-          finish(read)
-          startDirectReads()
-        })
-      }
-    }
+      })
 
     // A finished read with nothing to wait for, shared by every synchronous read.
     const alreadyDone = newDeferred()
@@ -293,13 +283,8 @@ export const make = (
       return read
     }
 
-    const process = (read: PageRead): Effect.Effect<void> => {
-      if (read.invalid) {
-        readsDiscarded++
-        finish(read)
-        return Effect.void
-      }
-      return device.read(read.physicalPage * bytesPerPage, bytesPerPage).pipe(
+    const process = (read: PageRead): Effect.Effect<void> =>
+      device.read(read.physicalPage * bytesPerPage, bytesPerPage).pipe(
         Effect.match({
           onFailure: (error) => {
             // The volume checked the device size, so a range error here means a broken device.
@@ -318,7 +303,6 @@ export const make = (
           }
         })
       )
-    }
 
     const waitForWork = Effect.async<void>((resume) => {
       const wake = () => resume(Effect.void)
@@ -328,16 +312,30 @@ export const make = (
         if (at >= 0) idleReaders.splice(at, 1)
       })
     })
+    // Up to READER_BATCH queued reads; invalidated ones are finished here, unread.
+    const takeBatch = (): Array<PageRead> => {
+      const batch: Array<PageRead> = []
+      while (batch.length < READER_BATCH && fifoHead < fifo.length) {
+        const read = takeNext()
+        if (!read.invalid) {
+          batch.push(read)
+          continue
+        }
+        readsDiscarded++
+        finish(read)
+      }
+      return batch
+    }
     const reader = Effect.forever(Effect.suspend(() => {
       if (fifoHead === fifo.length) return waitForWork
-      if (fifoHead + 1 === fifo.length) return process(takeNext())
-      const batch: Array<PageRead> = []
-      while (batch.length < READER_BATCH && fifoHead < fifo.length) batch.push(takeNext())
-      return Effect.forEach(batch, process, { concurrency: "unbounded", discard: true })
+      const batch = takeBatch()
+      if (batch.length === 0) return Effect.void
+      if (direct !== undefined) return readDirect(direct, batch)
+      return batch.length === 1
+        ? process(batch[0]!)
+        : Effect.forEach(batch, process, { concurrency: "unbounded", discard: true })
     }))
-    if (direct === undefined) {
-      for (let i = 0; i < readThreads; i++) yield* Effect.forkScoped(reader)
-    }
+    for (let i = 0; i < readThreads; i++) yield* Effect.forkScoped(reader)
 
     // Runs before the readers are interrupted (finalizers run in reverse order).
     yield* Effect.addFinalizer(() =>

@@ -136,37 +136,28 @@ export const makeUnsafe = (geometry: Geometry, slots: number): PageCache["Type"]
     return slot
   }
 
+  // The slot holding a page of the kind `values` holds, made most recent and
+  // counted as a hit; NONE, counted as a miss, when there is none.
+  const hitSlot = (physicalPage: number, values: ReadonlyArray<unknown>): number => {
+    const slot = slotOfPage[physicalPage]
+    if (slot === undefined || slot === NONE || values[slot] === undefined) {
+      misses++
+      return NONE
+    }
+    hits++
+    makeMostRecent(slot)
+    return slot
+  }
+
   return {
     capacity: slots,
     indexPage: (physicalPage) => {
-      const slot = slotOfPage[physicalPage]
-      if (slot === undefined || slot === NONE) {
-        misses++
-        return undefined
-      }
-      const page = indexPages[slot]
-      if (page === undefined) {
-        misses++
-        return undefined
-      }
-      hits++
-      makeMostRecent(slot)
-      return page
+      const slot = hitSlot(physicalPage, indexPages)
+      return slot === NONE ? undefined : indexPages[slot]
     },
     recordPage: (physicalPage) => {
-      const slot = slotOfPage[physicalPage]
-      if (slot === undefined || slot === NONE) {
-        misses++
-        return undefined
-      }
-      const bytes = recordPages[slot]
-      if (bytes === undefined) {
-        misses++
-        return undefined
-      }
-      hits++
-      makeMostRecent(slot)
-      return bytes
+      const slot = hitSlot(physicalPage, recordPages)
+      return slot === NONE ? undefined : recordPages[slot]
     },
     installIndexPage: (physicalPage, page) => {
       const slot = claimSlot(physicalPage)

@@ -578,7 +578,7 @@ export const make = (
           Effect.zipRight(Effect.sync(finish)),
           inVolumeScope,
           writeLock.withPermits(1),
-          Effect.withSpan("Volume.writeChapter", { attributes: { virtualChapter } })
+          Effect.withSpan("Volume.writeChapter", { attributes: { virtualChapter }, captureStackTrace: false })
         )
       })
 
@@ -667,7 +667,7 @@ export const make = (
       })
 
     const findChapterBoundaries: Service["findChapterBoundaries"] = ChapterBoundaries.find(geometry, probe).pipe(
-      Effect.withSpan("Volume.findChapterBoundaries")
+      Effect.withSpan("Volume.findChapterBoundaries", { captureStackTrace: false })
     )
 
     return {

@@ -16,6 +16,7 @@ import * as PageCache from "./PageCache.js"
 import * as ReadQueue from "./ReadQueue.js"
 import * as RecordPage from "./RecordPage.js"
 import { CorruptData, InvalidArgument, IoError, Queued, type VolumeError } from "./VolumeError.js"
+import { makeChapterMaps } from "./internal/chapterMaps.js"
 import { chapterPagesAgree } from "./internal/chapterPages.js"
 import { checkName, checkRecords, checkVirtualChapter } from "./internal/volumeInput.js"
 
@@ -156,25 +157,7 @@ export const make = (
     const firstPage = (physicalChapter: number) => Geometry.physicalPage(geometry, physicalChapter, 0)
     let chaptersWritten = 0
 
-    // Whether the index page map is right for a physical chapter. With one
-    // index page per chapter the map is trivially right; otherwise it is
-    // learned from writes and from reading the chapter's index pages.
-    const mapKnown = new Uint8Array(chaptersPerVolume).fill(indexPagesPerChapter === 1 ? 1 : 0)
-
-    // Bumped whenever a chapter's pages are invalidated, so index pages read
-    // before a rewrite of the chapter cannot teach the map after it.
-    const chapterGeneration = new Uint32Array(chaptersPerVolume)
-
-    const learnChapterMap = (
-      physicalChapter: number,
-      pages: ReadonlyArray<ChapterIndex.IndexPage>,
-      generation: number
-    ) => {
-      if (chapterGeneration[physicalChapter] !== generation) return
-      const first = pages[0]!
-      pages.forEach((page, k) => pageMap.update(first.virtualChapter, physicalChapter, k, page.highestList))
-      mapKnown[physicalChapter] = 1
-    }
+    const maps = makeChapterMaps(geometry, pageMap)
 
     // The index pages of a chapter from the cache, learning its map from them;
     // a missing page's number, or CorruptData when they disagree.
@@ -187,13 +170,12 @@ export const make = (
       }
       const problem = chapterPagesAgree(geometry, physicalChapter, pages)
       if (problem !== undefined) return problem
-      learnChapterMap(physicalChapter, pages, chapterGeneration[physicalChapter]!)
+      maps.learn(physicalChapter, pages, maps.generation(physicalChapter))
       return undefined
     }
 
     // One synchronous pass of a lookup over what is cached (or held: pages just
     // read for this request, which may already have been evicted again).
-    // just read for this request, which may already have been evicted).
     const step = (
       name: Uint8Array,
       virtualChapter: number,
@@ -201,7 +183,7 @@ export const make = (
       heldRecord: ReadQueue.PageRead | undefined
     ): Step => {
       const chapter = mapToPhysical(virtualChapter)
-      if (mapKnown[chapter] === 0) {
+      if (!maps.isKnown(chapter)) {
         const missing = chapterMapFromCache(chapter)
         if (missing instanceof CorruptData) return missing
         if (missing !== undefined) return NEED_CHAPTER_MAP
@@ -212,7 +194,7 @@ export const make = (
         ? heldIndex.indexPage
         : cache.indexPage(indexPageNumber)
       if (indexPage === undefined) return indexPageNumber
-      const problem = checkIndexPage(chapter, k, indexPageNumber, indexPage)
+      const problem = maps.check(chapter, k, indexPageNumber, indexPage)
       if (problem !== undefined) return problem
       // The chapter now holds another virtual chapter: the name is not there.
       if (indexPage.virtualChapter !== virtualChapter) return null
@@ -225,32 +207,6 @@ export const make = (
       if (bytes === undefined) return recordPageNumber
       const slot = RecordPage.findSlot(bytes, name, recordsPerPage)
       return slot < 0 ? null : bytes.slice(slot * 32 + 16, slot * 32 + 32)
-    }
-
-    // The normal-mode checks of an index page against the page map (volume.md §5.2).
-    const checkIndexPage = (
-      chapter: number,
-      k: number,
-      physicalPage: number,
-      page: ChapterIndex.IndexPage
-    ): CorruptData | undefined => {
-      if (mapToPhysical(page.virtualChapter) !== chapter) {
-        return new CorruptData({
-          message: `index page ${k} of chapter ${chapter} holds virtual chapter ${page.virtualChapter}, ` +
-            `which belongs in chapter ${mapToPhysical(page.virtualChapter)}`,
-          physicalPage
-        })
-      }
-      const lowest = pageMap.lowestList(chapter, k)
-      const highest = pageMap.highestList(chapter, k)
-      if (page.lowestList !== lowest || page.highestList !== highest) {
-        return new CorruptData({
-          message: `index page ${k} of chapter ${chapter} holds delta lists ${page.lowestList}..${page.highestList}, ` +
-            `but the index page map expects ${lowest}..${highest}`,
-          physicalPage
-        })
-      }
-      return undefined
     }
 
     // Waits for the read of a page; fails with its error; undefined when it was discarded.
@@ -320,11 +276,11 @@ export const make = (
 
     const loadChapterMap = (physicalChapter: number): Effect.Effect<void, CorruptData | IoError> =>
       Effect.suspend(() => {
-        const generation = chapterGeneration[physicalChapter]!
+        const generation = maps.generation(physicalChapter)
         return Effect.flatMap(getChapterIndexPages(physicalChapter), (pages) => {
           const problem = chapterPagesAgree(geometry, physicalChapter, pages)
           if (problem !== undefined) return Effect.fail(problem)
-          learnChapterMap(physicalChapter, pages, generation)
+          maps.learn(physicalChapter, pages, generation)
           return Effect.void
         })
       })
@@ -428,7 +384,7 @@ export const make = (
         pages.push(page)
       }
       const problem = chapterPagesAgree(geometry, chapter, pages)
-      if (problem === undefined) learnChapterMap(chapter, pages, generation)
+      if (problem === undefined) maps.learn(chapter, pages, generation)
       return problem
     }
 
@@ -437,7 +393,7 @@ export const make = (
     // in `ready`), and says when to retry. `held`: pages this request read before.
     const queueFor = (virtualChapter: number, missing: number, held: ReadonlyArray<ReadQueue.PageRead>): Queued => {
       const chapter = mapToPhysical(virtualChapter)
-      const generation = chapterGeneration[chapter]!
+      const generation = maps.generation(chapter)
       const cachedPages = missing === NEED_CHAPTER_MAP
         ? Array.from({ length: indexPagesPerChapter }, (_, k) => cache.indexPage(firstPage(chapter) + k))
         : []
@@ -462,7 +418,7 @@ export const make = (
 
     // The index page a held read gives for a name, once the chapter's map is known.
     const heldIndexPage = (held: ReadonlyArray<ReadQueue.PageRead>, name: Uint8Array, chapter: number) => {
-      if (held.length === 0 || mapKnown[chapter] === 0) return undefined
+      if (held.length === 0 || !maps.isKnown(chapter)) return undefined
       const wanted = firstPage(chapter) + (indexPagesPerChapter === 1 ? 0 : pageMap.findIndexPage(name, chapter))
       return held.find((read) => read.physicalPage === wanted && read.indexPage !== undefined)
     }
@@ -476,7 +432,7 @@ export const make = (
         const awaited = fiber.getFiberRef(awaitedReads)
         const chapter = mapToPhysical(virtualChapter)
         const held = awaited !== undefined && awaited.chapter === chapter &&
-            awaited.generation === chapterGeneration[chapter]
+            awaited.generation === maps.generation(chapter)
           ? awaited.reads
           : []
         const heldRecord = held.find((read) => read.recordPage !== undefined)
@@ -491,7 +447,7 @@ export const make = (
       })
 
     const invalidateChapter = (physicalChapter: number) => {
-      chapterGeneration[physicalChapter] = chapterGeneration[physicalChapter]! + 1
+      maps.invalidate(physicalChapter)
       const first = firstPage(physicalChapter)
       for (let page = first; page < first + pagesPerChapter; page++) {
         cache.invalidate(page)
@@ -555,18 +511,15 @@ export const make = (
           return bytes
         }
         const start = () => {
-          if (indexPagesPerChapter > 1) mapKnown[chapter] = 0
+          maps.rewriting(chapter)
           invalidateChapter(chapter)
         }
         // Pages read while the chapter was being written may be torn: drop them
         // all, then donate the new index pages to the cache.
         const finish = () => {
           invalidateChapter(chapter)
-          packed.decoded.forEach((page, k) => {
-            pageMap.update(virtualChapter, chapter, k, packed.highestLists[k]!)
-            cache.installIndexPage(firstPage(chapter) + k, page)
-          })
-          mapKnown[chapter] = 1
+          maps.written(virtualChapter, chapter, packed.highestLists)
+          packed.decoded.forEach((page, k) => cache.installIndexPage(firstPage(chapter) + k, page))
           chaptersWritten++
         }
         return Effect.sync(start).pipe(
@@ -617,16 +570,16 @@ export const make = (
           }))
         }
         const chapter = mapToPhysical(virtualChapter)
-        const generation = chapterGeneration[chapter]!
+        const generation = maps.generation(chapter)
         return Effect.flatMap(getChapterIndexPages(chapter), (pages) => {
           const disagreement = chapterPagesAgree(geometry, chapter, pages)
           if (disagreement !== undefined) return Effect.fail(disagreement)
           // On a freshly opened volume the chapter's own pages teach the map;
           // a map already known must agree with them.
-          if (mapKnown[chapter] === 0) learnChapterMap(chapter, pages, generation)
-          const problem = mapKnown[chapter] === 0
+          if (!maps.isKnown(chapter)) maps.learn(chapter, pages, generation)
+          const problem = !maps.isKnown(chapter)
             ? undefined
-            : pages.map((page, k) => checkIndexPage(chapter, k, firstPage(chapter) + k, page)).find((p) => p !== undefined)
+            : pages.map((page, k) => maps.check(chapter, k, firstPage(chapter) + k, page)).find((p) => p !== undefined)
           if (problem !== undefined) return Effect.fail(problem)
           if (pages[0]!.virtualChapter !== virtualChapter) {
             return Effect.fail(new CorruptData({
@@ -646,7 +599,7 @@ export const make = (
       generation: number
     ): number | undefined => {
       if (chapterPagesAgree(geometry, physicalChapter, pages) !== undefined) return undefined
-      learnChapterMap(physicalChapter, pages, generation)
+      maps.learn(physicalChapter, pages, generation)
       return pages[0]!.virtualChapter
     }
 
@@ -654,7 +607,7 @@ export const make = (
     // when it is bad. Device errors are not a bad chapter: they fail the search.
     const probe = (physicalChapter: number): Effect.Effect<number | undefined, IoError> =>
       Effect.suspend(() => {
-        const generation = chapterGeneration[physicalChapter]!
+        const generation = maps.generation(physicalChapter)
         // Without waiting when it can: a boundary search is a chain of probes, one after another.
         const now = chapterIndexPagesNow(physicalChapter)
         if (Array.isArray(now)) return Effect.succeed(probedChapter(physicalChapter, now, generation))

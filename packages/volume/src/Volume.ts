@@ -18,6 +18,7 @@ import * as RecordPage from "./RecordPage.js"
 import { CorruptData, InvalidArgument, IoError, Queued, type VolumeError } from "./VolumeError.js"
 import { makeChapterMaps } from "./internal/chapterMaps.js"
 import { chapterPagesAgree } from "./internal/chapterPages.js"
+import { makePageReader } from "./internal/pageReader.js"
 import { checkName, checkRecords, checkVirtualChapter } from "./internal/volumeInput.js"
 
 /** How to open a volume. */
@@ -209,70 +210,11 @@ export const make = (
       return slot < 0 ? null : bytes.slice(slot * 32 + 16, slot * 32 + 32)
     }
 
-    // Waits for the read of a page; fails with its error; undefined when it was discarded.
-    const awaitRead = (read: ReadQueue.PageRead): Effect.Effect<ReadQueue.PageRead | undefined, CorruptData | IoError> =>
-      Effect.flatMap(Deferred.await(read.done), () =>
-        read.error !== undefined
-          ? Effect.fail(read.error)
-          : Effect.succeed(read.invalid ? undefined : read))
-
-    // The read of a page: done at once when the device reads synchronously
-    // (ReadQueue.readNow), else queued and waited for. Build it only while
-    // running (inside Effect.suspend or a continuation): it may read at once.
-    const readPage = (physicalPage: number): Effect.Effect<ReadQueue.PageRead | undefined, CorruptData | IoError> => {
-      const now = queue.readNow(physicalPage)
-      if (now === undefined) return Effect.flatMap(queue.requestWaiting(physicalPage), awaitRead)
-      return now.error !== undefined ? Effect.fail(now.error) : Effect.succeed(now)
-    }
-
-    // An index page through the cache, waiting for the read if needed.
-    const getIndexPage = (physicalPage: number): Effect.Effect<ChapterIndex.IndexPage, CorruptData | IoError> =>
-      Effect.suspend(() => {
-        const cached = cache.indexPage(physicalPage)
-        if (cached !== undefined) return Effect.succeed(cached)
-        return Effect.flatMap(readPage(physicalPage), (read) =>
-          read?.indexPage !== undefined ? Effect.succeed(read.indexPage) : getIndexPage(physicalPage))
-      })
-
-    // An index page from the cache or read at once; undefined when it must be waited for.
-    const indexPageNow = (physicalPage: number): ChapterIndex.IndexPage | CorruptData | IoError | undefined => {
-      const cached = cache.indexPage(physicalPage)
-      if (cached !== undefined) return cached
-      const read = queue.readNow(physicalPage)
-      return read === undefined ? undefined : read.error ?? read.indexPage
-    }
-
-    // Every index page of a physical chapter when all are cached or can be
-    // read synchronously; the first error; undefined when some must be waited for.
-    const chapterIndexPagesNow = (
-      physicalChapter: number
-    ): Array<ChapterIndex.IndexPage> | CorruptData | IoError | undefined => {
-      const first = firstPage(physicalChapter)
-      const pages: Array<ChapterIndex.IndexPage> = []
-      for (let k = 0; k < indexPagesPerChapter; k++) {
-        const page = indexPageNow(first + k)
-        if (page === undefined || page instanceof CorruptData || page instanceof IoError) return page
-        pages.push(page)
-      }
-      return pages
-    }
-
-    // Every index page of a physical chapter: at once when all are cached or
-    // can be read synchronously, else read concurrently.
-    const getChapterIndexPages = (
-      physicalChapter: number
-    ): Effect.Effect<ReadonlyArray<ChapterIndex.IndexPage>, CorruptData | IoError> =>
-      Effect.suspend(() => {
-        const now = chapterIndexPagesNow(physicalChapter)
-        if (now !== undefined) return Array.isArray(now) ? Effect.succeed(now) : Effect.fail(now as CorruptData | IoError)
-        const first = firstPage(physicalChapter)
-        if (indexPagesPerChapter === 1) return Effect.map(getIndexPage(first), (page) => [page])
-        return Effect.forEach(
-          Array.from({ length: indexPagesPerChapter }, (_, k) => first + k),
-          getIndexPage,
-          { concurrency: "unbounded" }
-        )
-      })
+    const { chapterIndexPagesNow, getChapterIndexPages, getIndexPage, getRecordPage, readPage } = makePageReader(
+      geometry,
+      cache,
+      queue
+    )
 
     const loadChapterMap = (physicalChapter: number): Effect.Effect<void, CorruptData | IoError> =>
       Effect.suspend(() => {
@@ -552,14 +494,6 @@ export const make = (
           return Effect.map(getIndexPage(physicalPage), (page) => page.bytes.slice())
         }
         return Effect.map(getRecordPage(physicalPage), (bytes) => bytes.slice())
-      })
-
-    const getRecordPage = (physicalPage: number): Effect.Effect<Uint8Array, CorruptData | IoError> =>
-      Effect.suspend(() => {
-        const cached = cache.recordPage(physicalPage)
-        if (cached !== undefined) return Effect.succeed(cached)
-        return Effect.flatMap(readPage(physicalPage), (read) =>
-          read?.recordPage !== undefined ? Effect.succeed(read.recordPage) : getRecordPage(physicalPage))
       })
 
     const readChapterIndex: Service["readChapterIndex"] = (virtualChapter) =>

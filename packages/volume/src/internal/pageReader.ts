@@ -1,0 +1,111 @@
+/**
+ * Getting pages through the page cache and the read queue: from the cache
+ * when there, read at once when the device reads synchronously, otherwise
+ * queued and waited for.
+ *
+ * @internal
+ */
+import { Deferred, Effect } from "effect"
+import type { IndexPage } from "../ChapterIndex.js"
+import { type Geometry, physicalPage as pageOf } from "../Geometry.js"
+import type { PageCache } from "../PageCache.js"
+import type { PageRead, ReadQueue } from "../ReadQueue.js"
+import { CorruptData, IoError } from "../VolumeError.js"
+
+/** Page getters over one cache and queue. */
+export interface PageReader {
+  /**
+   * The read of a page: done at once when the device reads synchronously
+   * (ReadQueue.readNow), else queued and waited for; undefined when it was
+   * discarded. Build it only while running (inside Effect.suspend or a
+   * continuation): it may read at once.
+   */
+  readonly readPage: (physicalPage: number) => Effect.Effect<PageRead | undefined, CorruptData | IoError>
+  /** An index page through the cache, waiting for the read if needed. */
+  readonly getIndexPage: (physicalPage: number) => Effect.Effect<IndexPage, CorruptData | IoError>
+  /** A record page's bytes through the cache, waiting for the read if needed. */
+  readonly getRecordPage: (physicalPage: number) => Effect.Effect<Uint8Array, CorruptData | IoError>
+  /**
+   * Every index page of a physical chapter when all are cached or can be read
+   * synchronously; the first error; undefined when some must be waited for.
+   */
+  readonly chapterIndexPagesNow: (physicalChapter: number) => Array<IndexPage> | CorruptData | IoError | undefined
+  /** Every index page of a physical chapter: at once when all are cached or can be read synchronously, else read concurrently. */
+  readonly getChapterIndexPages: (
+    physicalChapter: number
+  ) => Effect.Effect<ReadonlyArray<IndexPage>, CorruptData | IoError>
+}
+
+/** The page getters of a volume. */
+export const makePageReader = (
+  geometry: Geometry,
+  cache: PageCache["Type"],
+  queue: ReadQueue["Type"]
+): PageReader => {
+  const { indexPagesPerChapter } = geometry
+
+  // Waits for the read of a page; fails with its error; undefined when it was discarded.
+  const awaitRead = (read: PageRead): Effect.Effect<PageRead | undefined, CorruptData | IoError> =>
+    Effect.flatMap(Deferred.await(read.done), () =>
+      read.error !== undefined
+        ? Effect.fail(read.error)
+        : Effect.succeed(read.invalid ? undefined : read))
+
+  const readPage = (physicalPage: number): Effect.Effect<PageRead | undefined, CorruptData | IoError> => {
+    const now = queue.readNow(physicalPage)
+    if (now === undefined) return Effect.flatMap(queue.requestWaiting(physicalPage), awaitRead)
+    return now.error !== undefined ? Effect.fail(now.error) : Effect.succeed(now)
+  }
+
+  const getIndexPage = (physicalPage: number): Effect.Effect<IndexPage, CorruptData | IoError> =>
+    Effect.suspend(() => {
+      const cached = cache.indexPage(physicalPage)
+      if (cached !== undefined) return Effect.succeed(cached)
+      return Effect.flatMap(readPage(physicalPage), (read) =>
+        read?.indexPage !== undefined ? Effect.succeed(read.indexPage) : getIndexPage(physicalPage))
+    })
+
+  const getRecordPage = (physicalPage: number): Effect.Effect<Uint8Array, CorruptData | IoError> =>
+    Effect.suspend(() => {
+      const cached = cache.recordPage(physicalPage)
+      if (cached !== undefined) return Effect.succeed(cached)
+      return Effect.flatMap(readPage(physicalPage), (read) =>
+        read?.recordPage !== undefined ? Effect.succeed(read.recordPage) : getRecordPage(physicalPage))
+    })
+
+  // An index page from the cache or read at once; undefined when it must be waited for.
+  const indexPageNow = (physicalPage: number): IndexPage | CorruptData | IoError | undefined => {
+    const cached = cache.indexPage(physicalPage)
+    if (cached !== undefined) return cached
+    const read = queue.readNow(physicalPage)
+    return read === undefined ? undefined : read.error ?? read.indexPage
+  }
+
+  const chapterIndexPagesNow = (physicalChapter: number): Array<IndexPage> | CorruptData | IoError | undefined => {
+    const first = pageOf(geometry, physicalChapter, 0)
+    const pages: Array<IndexPage> = []
+    for (let k = 0; k < indexPagesPerChapter; k++) {
+      const page = indexPageNow(first + k)
+      if (page === undefined || page instanceof CorruptData || page instanceof IoError) return page
+      pages.push(page)
+    }
+    return pages
+  }
+
+  const getChapterIndexPages = (
+    physicalChapter: number
+  ): Effect.Effect<ReadonlyArray<IndexPage>, CorruptData | IoError> =>
+    Effect.suspend(() => {
+      const now = chapterIndexPagesNow(physicalChapter)
+      if (now !== undefined) return Array.isArray(now) ? Effect.succeed(now) : Effect.fail(now as CorruptData | IoError)
+      const first = pageOf(geometry, physicalChapter, 0)
+      if (indexPagesPerChapter === 1) return Effect.map(getIndexPage(first), (page) => [page])
+      return Effect.forEach(
+        Array.from({ length: indexPagesPerChapter }, (_, k) => first + k),
+        getIndexPage,
+        { concurrency: "unbounded" }
+      )
+    })
+
+  return { readPage, getIndexPage, getRecordPage, chapterIndexPagesNow, getChapterIndexPages }
+}

@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { Context, Deferred, Effect, Fiber, FiberRef, Layer, Option, Scope } from "effect"
+import { Context, Effect, Fiber, Layer, Option, Scope } from "effect"
 import { BlockDevice } from "./BlockDevice.js"
 import * as ChapterBoundaries from "./ChapterBoundaries.js"
 import * as ChapterIndex from "./ChapterIndex.js"
@@ -15,9 +15,11 @@ import * as IndexPageMap from "./IndexPageMap.js"
 import * as PageCache from "./PageCache.js"
 import * as ReadQueue from "./ReadQueue.js"
 import * as RecordPage from "./RecordPage.js"
-import { CorruptData, InvalidArgument, IoError, Queued, type VolumeError } from "./VolumeError.js"
+import { CorruptData, InvalidArgument, IoError, type Queued, type VolumeError } from "./VolumeError.js"
 import { makeChapterMaps } from "./internal/chapterMaps.js"
 import { chapterPagesAgree } from "./internal/chapterPages.js"
+import { makeLookupCached } from "./internal/cachedLookup.js"
+import { NEED_CHAPTER_MAP, type Step } from "./internal/lookupStep.js"
 import { makePageReader } from "./internal/pageReader.js"
 import { checkName, checkRecords, checkVirtualChapter } from "./internal/volumeInput.js"
 
@@ -101,25 +103,7 @@ export interface Service {
 /** The volume service tag. */
 export class Volume extends Context.Tag("@effect-uds/volume/Volume")<Volume, Service>() {}
 
-// What one synchronous lookup step found. A number is a physical page that is
-// not cached; NEED_CHAPTER_MAP asks for the chapter's index pages all at once
-// (page 0 is the header page, never read, so it is free to mean this).
-type Step = Uint8Array | null | number | CorruptData
-const NEED_CHAPTER_MAP = 0
-
 const NONCE_LIMIT = 1n << 64n
-
-// What the reads a lookupCached request queued gave (volume.ts lookupCached).
-interface AwaitedReads {
-  /** The physical chapter and its generation when the reads were queued. */
-  readonly chapter: number
-  readonly generation: number
-  /** What the lookup missed: a physical page, or NEED_CHAPTER_MAP. */
-  readonly missing: number
-  readonly error: CorruptData | IoError | undefined
-  /** The pages read for the request so far. */
-  readonly reads: ReadonlyArray<ReadQueue.PageRead>
-}
 
 /**
  * Builds a volume over the BlockDevice, PageCache, ReadQueue and
@@ -236,12 +220,6 @@ export const make = (
       return Effect.fail(result)
     }
 
-    const finishStep = <E>(
-      result: Step,
-      onMissing: (missing: number) => Effect.Effect<Option.Option<Uint8Array>, E>
-    ): Effect.Effect<Option.Option<Uint8Array>, E | CorruptData> =>
-      typeof result === "number" ? onMissing(result) : settled(result)
-
     // The waiting path of a lookup: read what is missing, then step again,
     // holding on to the pages read so a small, busy cache cannot starve it.
     const lookupWaiting = (
@@ -298,95 +276,7 @@ export const make = (
           : settled(result)
       })
 
-    // What the reads a lookupCached request queued gave, remembered in the
-    // fiber that awaited `Queued.ready` until its next lookupCached. The retry
-    // uses the pages read even when a busy cache evicted them meanwhile (else
-    // it could be Queued again forever), and fails with a read's error rather
-    // than queueing the read again (forever, on a page that keeps failing).
-    const awaitedReads = FiberRef.unsafeMake<AwaitedReads | undefined>(undefined, {
-      fork: () => undefined,
-      join: (parent) => parent
-    })
-
-    const awaitDone = (read: ReadQueue.PageRead) => Effect.as(Deferred.await(read.done), read)
-
-    // Learns a chapter's map from its index pages, some cached when the reads
-    // were queued and the rest just read; CorruptData when they disagree.
-    const learnFromReads = (
-      chapter: number,
-      generation: number,
-      cachedPages: ReadonlyArray<ChapterIndex.IndexPage | undefined>,
-      reads: ReadonlyArray<ReadQueue.PageRead>
-    ): CorruptData | undefined => {
-      const pages: Array<ChapterIndex.IndexPage> = []
-      for (let k = 0; k < indexPagesPerChapter; k++) {
-        const page = cachedPages[k] ?? reads.find((read) => read.physicalPage === firstPage(chapter) + k)?.indexPage
-        // A read discarded because the chapter changed: the retry starts over.
-        if (page === undefined) return undefined
-        pages.push(page)
-      }
-      const problem = chapterPagesAgree(geometry, chapter, pages)
-      if (problem === undefined) maps.learn(chapter, pages, generation)
-      return problem
-    }
-
-    // Queues the read(s) a non-blocking lookup needs, now (whether or not the
-    // caller waits on `ready`; only reads the full queue refused wait for room
-    // in `ready`), and says when to retry. `held`: pages this request read before.
-    const queueFor = (virtualChapter: number, missing: number, held: ReadonlyArray<ReadQueue.PageRead>): Queued => {
-      const chapter = mapToPhysical(virtualChapter)
-      const generation = maps.generation(chapter)
-      const cachedPages = missing === NEED_CHAPTER_MAP
-        ? Array.from({ length: indexPagesPerChapter }, (_, k) => cache.indexPage(firstPage(chapter) + k))
-        : []
-      const pages = missing === NEED_CHAPTER_MAP
-        ? cachedPages.flatMap((page, k) => page === undefined ? [firstPage(chapter) + k] : [])
-        : [missing]
-      const reads = pages.map((page) => queue.request(page))
-      const ready = Effect.forEach(pages, (page, i) => {
-        const read = reads[i]
-        return read !== undefined ? awaitDone(read) : Effect.flatMap(queue.requestWaiting(page), awaitDone)
-      }, { concurrency: "unbounded" }).pipe(
-        Effect.flatMap((done) => {
-          const error = done.find((read) => read.error !== undefined)?.error ??
-            (missing === NEED_CHAPTER_MAP ? learnFromReads(chapter, generation, cachedPages, done) : undefined)
-          const read = done.filter((read) => read.indexPage !== undefined || read.recordPage !== undefined)
-          return FiberRef.set(awaitedReads, { chapter, generation, missing, error, reads: [...held, ...read] })
-        })
-      )
-      const physicalPage = pages[0] ?? missing
-      return new Queued({ message: `physical page ${physicalPage} is being read`, physicalPage, ready })
-    }
-
-    // The index page a held read gives for a name, once the chapter's map is known.
-    const heldIndexPage = (held: ReadonlyArray<ReadQueue.PageRead>, name: Uint8Array, chapter: number) => {
-      if (held.length === 0 || !maps.isKnown(chapter)) return undefined
-      const wanted = firstPage(chapter) + (indexPagesPerChapter === 1 ? 0 : pageMap.findIndexPage(name, chapter))
-      return held.find((read) => read.physicalPage === wanted && read.indexPage !== undefined)
-    }
-
-    const lookupCached: Service["lookupCached"] = (name, virtualChapter) =>
-      Effect.withFiberRuntime((fiber): ReturnType<Service["lookupCached"]> => {
-        const invalid = checkName(name) ?? checkVirtualChapter(virtualChapter)
-        if (invalid !== undefined) return Effect.fail(invalid)
-        // What this fiber waited for answers this retry only, and its pages
-        // only while their chapter was not invalidated since they were queued.
-        const awaited = fiber.getFiberRef(awaitedReads)
-        const chapter = mapToPhysical(virtualChapter)
-        const held = awaited !== undefined && awaited.chapter === chapter &&
-            awaited.generation === maps.generation(chapter)
-          ? awaited.reads
-          : []
-        const heldRecord = held.find((read) => read.recordPage !== undefined)
-        const result = finishStep(
-          step(name, virtualChapter, heldIndexPage(held, name, chapter), heldRecord),
-          (missing): Effect.Effect<never, Queued | CorruptData | IoError> =>
-            awaited?.error !== undefined && awaited.missing === missing && awaited.chapter === chapter
-              ? Effect.fail(awaited.error)
-              : Effect.fail(queueFor(virtualChapter, missing, held))
-        )
-        return awaited === undefined ? result : Effect.zipRight(FiberRef.set(awaitedReads, undefined), result)
-      })
+    const lookupCached: Service["lookupCached"] = makeLookupCached({ geometry, cache, queue, pageMap, maps, step, settled })
 
     const invalidateChapter = (physicalChapter: number) => {
       maps.invalidate(physicalChapter)

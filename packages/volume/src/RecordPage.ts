@@ -16,6 +16,7 @@ import { BYTES_PER_RECORD, NAME_SIZE, type Geometry } from "./Geometry.js"
 import { slotOfRank } from "./internal/heapOrder.js"
 import { sortByName, wordAt } from "./internal/nameSort.js"
 import { InvalidArgument } from "./VolumeError.js"
+import { checkName } from "./internal/volumeInput.js"
 
 /**
  * `InvalidArgument` when `records` is not exactly one page of records
@@ -29,11 +30,8 @@ export const validateRecords = (geometry: Geometry, records: Uint8Array): Invali
         `(${geometry.recordsPerPage * BYTES_PER_RECORD} bytes), got ${records.length} bytes`
     })
 
-/** `InvalidArgument` when `name` is not 16 bytes, otherwise `undefined`. */
-export const validateName = (name: Uint8Array): InvalidArgument | undefined =>
-  name.length === NAME_SIZE
-    ? undefined
-    : new InvalidArgument({ message: `RecordPage: a record name is ${NAME_SIZE} bytes, got ${name.length}` })
+/** `InvalidArgument` when `name` is not a Uint8Array of 16 bytes, otherwise `undefined` (the volume's own check). */
+export const validateName: (name: Uint8Array) => InvalidArgument | undefined = checkName
 
 // Copies 32-byte records with 4-byte word moves when both sides are aligned.
 const copyRecords = (

@@ -21,7 +21,7 @@ import { chapterPagesAgree } from "./internal/chapterPages.js"
 import { makeLookupCached } from "./internal/cachedLookup.js"
 import { NEED_CHAPTER_MAP, type Step } from "./internal/lookupStep.js"
 import { makePageReader } from "./internal/pageReader.js"
-import { checkName, checkRecords, checkVirtualChapter } from "./internal/volumeInput.js"
+import { checkIndex, checkName, checkRecords, checkVirtualChapter } from "./internal/volumeInput.js"
 
 /** How to open a volume. */
 export interface Options {
@@ -369,16 +369,9 @@ export const make = (
 
     const getPage: Service["getPage"] = (physicalChapter, pageInChapter) =>
       Effect.suspend((): ReturnType<Service["getPage"]> => {
-        if (!Number.isSafeInteger(physicalChapter) || physicalChapter < 0 || physicalChapter >= chaptersPerVolume) {
-          return Effect.fail(new InvalidArgument({
-            message: `physical chapter must be an integer from 0 to ${chaptersPerVolume - 1}, got ${String(physicalChapter)}`
-          }))
-        }
-        if (!Number.isSafeInteger(pageInChapter) || pageInChapter < 0 || pageInChapter >= pagesPerChapter) {
-          return Effect.fail(new InvalidArgument({
-            message: `page in chapter must be an integer from 0 to ${pagesPerChapter - 1}, got ${String(pageInChapter)}`
-          }))
-        }
+        const invalid = checkIndex("physical chapter", physicalChapter, chaptersPerVolume) ??
+          checkIndex("page in chapter", pageInChapter, pagesPerChapter)
+        if (invalid !== undefined) return Effect.fail(invalid)
         const physicalPage = firstPage(physicalChapter) + pageInChapter
         if (pageInChapter < indexPagesPerChapter) {
           return Effect.map(getIndexPage(physicalPage), (page) => page.bytes.slice())
@@ -461,7 +454,7 @@ export const make = (
         }),
       prefetchChapter: (physicalChapter) =>
         Effect.sync(() => {
-          if (!Number.isSafeInteger(physicalChapter) || physicalChapter < 0 || physicalChapter >= chaptersPerVolume) return
+          if (checkIndex("physical chapter", physicalChapter, chaptersPerVolume) !== undefined) return
           const first = firstPage(physicalChapter)
           for (let page = first; page < first + pagesPerChapter; page++) {
             const cached = page - first < indexPagesPerChapter ? cache.indexPage(page) : cache.recordPage(page)

@@ -35,3 +35,9 @@ export const checkRecords = (geometry: Geometry, records: Uint8Array): InvalidAr
 
 const describe = (value: unknown): string =>
   value instanceof Uint8Array ? `${value.length} bytes` : value === null ? "null" : typeof value
+
+/** An index from 0 to `count` − 1, named `what` in the message. */
+export const checkIndex = (what: string, value: number, count: number): InvalidArgument | undefined =>
+  Number.isSafeInteger(value) && value >= 0 && value < count
+    ? undefined
+    : new InvalidArgument({ message: `${what} must be an integer from 0 to ${count - 1}, got ${String(value)}` })

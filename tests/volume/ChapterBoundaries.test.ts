@@ -316,3 +316,44 @@ describe("ChapterBoundaries", () => {
     { fastCheck: { numRuns: 200 } }
   )
 })
+
+describe("ChapterBoundaries with a probe that answers directly", () => {
+  // The same chapters behind three probes: Effects only, plain answers only, and the two
+  // alternating (as a volume answers from its cache or waits for a read).
+  const probesOver = (chapters: Chapters) => {
+    const order: Array<number> = []
+    const record = (chapter: number): number => {
+      order.push(chapter)
+      return chapter
+    }
+    const answer: ChapterBoundaries.Probe<never, never> = (chapter) => chapters[record(chapter)]
+    const mixed: ChapterBoundaries.Probe<never, never> = (chapter) =>
+      chapter % 2 === 0 ? chapters[record(chapter)] : Effect.sync(() => chapters[record(chapter)])
+    return { order, direct: answer, mixed }
+  }
+
+  it.effect.prop(
+    "find gives the same boundaries after the same probes, answered directly or not",
+    [FastCheck.integer({ min: 1, max: 300 }), FastCheck.integer({ min: 0, max: 900 }), FastCheck.integer({ min: 0, max: 20 })],
+    ([chaptersPerVolume, written, torn]) =>
+      Effect.gen(function*() {
+        const { chapters } = simulate(chaptersPerVolume, written, Math.min(torn, chaptersPerVolume - 1))
+        const geometry = small(chaptersPerVolume)
+        const viaEffects = prober(chapters)
+        const expected = yield* Effect.either(ChapterBoundaries.find(geometry, viaEffects.probe))
+        const direct = probesOver(chapters)
+        const mixed = probesOver(chapters)
+        assert.deepStrictEqual(yield* Effect.either(ChapterBoundaries.find(geometry, direct.direct)), expected)
+        assert.deepStrictEqual(yield* Effect.either(ChapterBoundaries.find(geometry, mixed.mixed)), expected)
+        assert.deepStrictEqual(direct.order, mixed.order)
+        assert.strictEqual(direct.order.length, viaEffects.total())
+      }),
+    { fastCheck: { numRuns: 200 } }
+  )
+
+  it("runs synchronously when every probe answers directly", () => {
+    const { chapters, highest, lowest } = simulate(1024, 1500, 0)
+    const { direct } = probesOver(chapters)
+    assert.deepStrictEqual(Effect.runSync(ChapterBoundaries.find(plain, direct)), { lowest, highest, isEmpty: false })
+  })
+})

@@ -14,10 +14,12 @@ import type { Geometry } from "./Geometry.js"
 import { CorruptData } from "./VolumeError.js"
 
 /**
- * Reads one physical chapter and returns its virtual chapter number, or
+ * Reads one physical chapter and gives its virtual chapter number, or
  * `undefined` when the chapter is bad (torn, never written, out of phase).
+ * A probe that knows the answer at once may return it directly instead of
+ * an Effect: the search then goes on without a trip through the runtime.
  */
-export type Probe<E, R> = (physicalChapter: number) => Effect.Effect<number | undefined, E, R>
+export type Probe<E, R> = (physicalChapter: number) => Effect.Effect<number | undefined, E, R> | number | undefined
 
 /** The oldest and newest virtual chapters found in a volume. */
 export interface Limits {
@@ -37,40 +39,70 @@ export interface Boundaries extends Limits {
  */
 export const MAX_BAD_CHAPTERS = 100
 
-const memoise = <E, R>(probe: Probe<E, R>): Probe<E, R> => {
-  const seen = new Map<number, number | undefined>()
-  return (chapter) =>
-    seen.has(chapter)
-      ? Effect.succeed(seen.get(chapter))
-      : Effect.tap(probe(chapter), (vcn) => {
-        seen.set(chapter, vcn)
-      })
-}
+/**
+ * A search written as a generator: it yields each physical chapter it wants
+ * probed, is sent back that chapter's VCN, and returns its answer. The
+ * searches are plain code; `run` does the probing.
+ */
+type Search<A> = Generator<number, A, number | undefined>
+
+/**
+ * Runs a search with a probe, each chapter probed at most once. Probes that
+ * answer directly keep the search synchronous; an Effect answer suspends it
+ * until the probe is done.
+ */
+const run = <A, E, R>(search: () => Search<A | CorruptData>, probe: Probe<E, R>): Effect.Effect<A, CorruptData | E, R> =>
+  Effect.suspend(() => {
+    const steps = search()
+    const seen = new Map<number, number | undefined>()
+    const resume = (vcn: number | undefined): Effect.Effect<A, CorruptData | E, R> => {
+      let step = steps.next(vcn)
+      while (step.done !== true) {
+        const chapter = step.value
+        let answer: number | undefined
+        if (seen.has(chapter)) {
+          answer = seen.get(chapter)
+        } else {
+          const probed = probe(chapter)
+          if (Effect.isEffect(probed)) {
+            return Effect.flatMap(probed, (later) => {
+              seen.set(chapter, later)
+              return resume(later)
+            })
+          }
+          seen.set(chapter, probed)
+          answer = probed
+        }
+        step = steps.next(answer)
+      }
+      return step.value instanceof CorruptData ? Effect.fail(step.value) : Effect.succeed(step.value)
+    }
+    return resume(undefined)
+  })
 
 const tooManyBad = (detail: string) => new CorruptData({ message: `too many bad chapters in volume: ${detail}` })
 
 // volume.md §11.2: step backward from the end with a span that doubles after
 // repeated bad chapters and halves after a good one.
-const searchEnd = <E, R>(chapters: number, probe: Probe<E, R>): Effect.Effect<number, E, R> =>
-  Effect.gen(function*() {
-    let limit = chapters
-    let span = 1
-    let tries = 0
-    while (limit > 0) {
-      const chapter = span > limit ? 0 : limit - span
-      const vcn = yield* probe(chapter)
-      if (vcn === undefined) {
-        limit = chapter
-        tries += 1
-        if (tries > 1) span *= 2
-      } else {
-        if (span === 1) break
-        span /= 2
-        tries = 0
-      }
+function* searchEnd(chapters: number): Search<number> {
+  let limit = chapters
+  let span = 1
+  let tries = 0
+  while (limit > 0) {
+    const chapter = span > limit ? 0 : limit - span
+    const vcn = yield chapter
+    if (vcn === undefined) {
+      limit = chapter
+      tries += 1
+      if (tries > 1) span *= 2
+    } else {
+      if (span === 1) break
+      span /= 2
+      tries = 0
     }
-    return limit
-  })
+  }
+  return limit
+}
 
 // The binary search comparison `zero <= vcn`, where a bad chapter is larger
 // than everything (the reference's 2^64 - 1), bad `zero` included.
@@ -78,66 +110,69 @@ const notBelow = (zero: number | undefined, vcn: number | undefined): boolean =>
   vcn === undefined || (zero !== undefined && zero <= vcn)
 
 // volume.md §11.3, step for step; `moved` is -1 when there is no moved chapter.
-const searchLimits = <E, R>(
-  geometry: Geometry,
-  limit: number,
-  probe: Probe<E, R>
-): Effect.Effect<Limits, CorruptData | E, R> =>
-  Effect.gen(function*() {
-    const zero = yield* probe(0)
-    let moved = -1
-    if (geometry.remappedPhysical > 0) {
-      const vcn = yield* probe(geometry.remappedPhysical)
-      if (vcn === geometry.remappedVirtual) moved = geometry.remappedPhysical
-    }
+function* searchLimits(geometry: Geometry, limit: number): Search<Limits | CorruptData> {
+  const zero = yield 0
+  let moved = -1
+  if (geometry.remappedPhysical > 0) {
+    const vcn = yield geometry.remappedPhysical
+    if (vcn === geometry.remappedVirtual) moved = geometry.remappedPhysical
+  }
 
-    // The first chapter whose VCN is below chapter 0's: the oldest one.
-    let left = 0
-    let right = limit
-    while (left < right) {
-      let chapter = Math.floor((left + right) / 2)
-      if (chapter === moved) chapter -= 1
-      if (notBelow(zero, yield* probe(chapter))) {
-        left = chapter + 1
-        if (left === moved) left += 1
-      } else {
-        right = chapter
-      }
+  // The first chapter whose VCN is below chapter 0's: the oldest one.
+  let left = 0
+  let right = limit
+  while (left < right) {
+    let chapter = Math.floor((left + right) / 2)
+    if (chapter === moved) chapter -= 1
+    if (notBelow(zero, yield chapter)) {
+      left = chapter + 1
+      if (left === moved) left += 1
+    } else {
+      right = chapter
     }
-    if (left >= limit) left = 0
+  }
+  if (left >= limit) left = 0
 
-    let lowest = yield* probe(left)
-    // The reference returns 2^64 - 1 here when chapter `left` is bad, which
-    // happens only when the search wrapped to a bad chapter 0. Under the
-    // single-bad-run assumption chapter 0 then lies inside the run, and the
-    // first good chapter after the run holds the oldest VCN: search forward.
-    if (lowest === undefined) {
-      let chapter = left
-      for (let bad = 1; lowest === undefined; bad++) {
-        if (bad >= limit) return yield* tooManyBad(`all ${limit} chapters are bad`)
-        if (bad >= MAX_BAD_CHAPTERS) {
-          return yield* tooManyBad(`${bad} bad chapters searching forward from physical chapter ${left}`)
-        }
-        chapter = (chapter + 1) % limit
-        lowest = yield* probe(chapter)
+  let lowest = yield left
+  // The reference returns 2^64 - 1 here when chapter `left` is bad, which
+  // happens only when the search wrapped to a bad chapter 0. Under the
+  // single-bad-run assumption chapter 0 then lies inside the run, and the
+  // first good chapter after the run holds the oldest VCN: search forward.
+  if (lowest === undefined) {
+    let chapter = left
+    for (let bad = 1; lowest === undefined; bad++) {
+      if (bad >= limit) return tooManyBad(`all ${limit} chapters are bad`)
+      if (bad >= MAX_BAD_CHAPTERS) {
+        return tooManyBad(`${bad} bad chapters searching forward from physical chapter ${left}`)
       }
+      chapter = (chapter + 1) % limit
+      lowest = yield chapter
     }
-    // The moved chapter, when present, is the oldest one.
-    if (moved >= 0 && lowest === geometry.remappedVirtual + 1) lowest = geometry.remappedVirtual
+  }
+  // The moved chapter, when present, is the oldest one.
+  if (moved >= 0 && lowest === geometry.remappedVirtual + 1) lowest = geometry.remappedVirtual
 
-    // The newest chapter: the first good one circularly backward from `right`.
-    let highest: number | undefined
-    for (let probes = 0; highest === undefined;) {
-      right = (right + limit - 1) % limit
-      if (right === moved) continue
-      if (probes === MAX_BAD_CHAPTERS) {
-        return yield* tooManyBad(`${probes} bad chapters searching backward for the newest chapter`)
-      }
-      probes += 1
-      highest = yield* probe(right)
+  // The newest chapter: the first good one circularly backward from `right`.
+  let highest: number | undefined
+  for (let probes = 0; highest === undefined;) {
+    right = (right + limit - 1) % limit
+    if (right === moved) continue
+    if (probes === MAX_BAD_CHAPTERS) {
+      return tooManyBad(`${probes} bad chapters searching backward for the newest chapter`)
     }
-    return { lowest, highest }
-  })
+    probes += 1
+    highest = yield right
+  }
+  return { lowest, highest }
+}
+
+// The end, then the limits below it, sharing one run (so one memo).
+function* searchBoundaries(geometry: Geometry): Search<Boundaries | CorruptData> {
+  const limit = yield* searchEnd(geometry.chaptersPerVolume)
+  if (limit === 0) return { lowest: 0, highest: 0, isEmpty: true }
+  const limits = yield* searchLimits(geometry, limit)
+  return limits instanceof CorruptData ? limits : { lowest: limits.lowest, highest: limits.highest, isEmpty: false }
+}
 
 const checkLimit = (geometry: Geometry, chapterLimit: number): Effect.Effect<void> =>
   Number.isSafeInteger(chapterLimit) && chapterLimit >= 1 && chapterLimit <= geometry.chaptersPerVolume
@@ -166,7 +201,7 @@ export const findLimits = <E, R>(
   chapterLimit: number,
   probe: Probe<E, R>
 ): Effect.Effect<Limits, CorruptData | E, R> =>
-  Effect.zipRight(checkLimit(geometry, chapterLimit), Effect.suspend(() => searchLimits(geometry, chapterLimit, memoise(probe))))
+  Effect.zipRight(checkLimit(geometry, chapterLimit), run(() => searchLimits(geometry, chapterLimit), probe))
 
 /**
  * Finds the real end of the volume (volume.md §11.2): a limit `L` such that
@@ -175,7 +210,8 @@ export const findLimits = <E, R>(
  * hole of bad chapters below `L` is not detected here.
  */
 export const findEnd = <E, R>(geometry: Geometry, probe: Probe<E, R>): Effect.Effect<number, E, R> =>
-  Effect.suspend(() => searchEnd(geometry.chaptersPerVolume, memoise(probe)))
+  // searchEnd never gives CorruptData.
+  run(() => searchEnd(geometry.chaptersPerVolume), probe) as Effect.Effect<number, E, R>
 
 /**
  * The rebuild's chapter boundaries: the real end of the volume, then the
@@ -184,11 +220,4 @@ export const findEnd = <E, R>(geometry: Geometry, probe: Probe<E, R>): Effect.Ef
  * memo, so no chapter is probed twice.
  */
 export const find = <E, R>(geometry: Geometry, probe: Probe<E, R>): Effect.Effect<Boundaries, CorruptData | E, R> =>
-  Effect.suspend(() => {
-    // One memo per run of the effect, shared by both searches.
-    const memo = memoise(probe)
-    return Effect.flatMap(searchEnd(geometry.chaptersPerVolume, memo), (limit): Effect.Effect<Boundaries, CorruptData | E, R> =>
-      limit === 0
-        ? Effect.succeed({ lowest: 0, highest: 0, isEmpty: true })
-        : Effect.map(searchLimits(geometry, limit, memo), ({ highest, lowest }) => ({ lowest, highest, isEmpty: false })))
-  })
+  run(() => searchBoundaries(geometry), probe)

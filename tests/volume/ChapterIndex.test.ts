@@ -513,6 +513,42 @@ describe("ChapterIndex", () => {
       assert.isAbove(outside.length, 0)
       for (const name of outside) assert.isUndefined(first.search(name))
     })
+
+    it("keeps its own copy of the bytes, so the caller may reuse its buffer", () => {
+      const geometry = makeGeometry({ bytesPerPage: 4096, recordPagesPerChapter: 16 })
+      const records = RecordGenerator.chapters(geometry, 5, 0, 0)[0]!
+      const packed = ChapterIndex.packChapter(geometry, 1n, 0, records, geometry.recordsPerChapter)
+      const buffer = packed.pages[0]!.slice()
+      const page = decode(geometry, 1n, buffer)
+      const names = Array.from({ length: 200 }, (_, i) => records.subarray(32 * i, 32 * i + 16))
+      const before = names.map((name) => page.search(name))
+      buffer.fill(0)
+      assert.strictEqual(hex(page.bytes), hex(packed.pages[0]!))
+      assert.deepStrictEqual(names.map((name) => page.search(name)), before)
+      assert.isTrue(before.some((answer) => answer !== undefined))
+    })
+
+    it("decodes many pages in a row into pages that stay independent", () => {
+      const geometry = makeGeometry({ bytesPerPage: 4096, recordPagesPerChapter: 16 })
+      const chapters = RecordGenerator.chapters(geometry, 6, 0, 63)
+      const pages = chapters.map((records, chapter) => ({
+        records,
+        bytes: ChapterIndex.packChapter(geometry, 1n, chapter, records, geometry.recordsPerChapter).pages
+      }))
+      const decoded = pages.map(({ bytes }) => bytes.map((page) => decode(geometry, 1n, page)))
+      decoded.forEach((chapterPages, chapter) => {
+        chapterPages.forEach((page, k) => {
+          assert.strictEqual(page.virtualChapter, chapter)
+          assert.strictEqual(hex(page.bytes), hex(pages[chapter]!.bytes[k]!))
+        })
+        const { records } = pages[chapter]!
+        for (let i = 0; i < geometry.recordsPerChapter; i += 97) {
+          const name = records.subarray(32 * i, 32 * i + 16)
+          const found = chapterPages.map((page) => page.search(name)).find((answer) => answer !== undefined)
+          assert.strictEqual(found, Math.floor(i / geometry.recordsPerPage), `chapter ${chapter} record ${i}`)
+        }
+      })
+    })
   })
 
   describe("decoding corrupt pages", () => {

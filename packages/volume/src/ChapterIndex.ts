@@ -23,7 +23,7 @@ export interface IndexPage {
   readonly highestList: number
   /** The number of delta lists on the page. */
   readonly listCount: number
-  /** The raw page, not copied: the page searches these bytes, so they must not change. */
+  /** The raw page: the page's own copy, which its search reads; do not change it. */
   readonly bytes: Uint8Array
   /**
    * The record page (within the chapter) the index gives for `name`, or
@@ -104,8 +104,8 @@ export const pack = (
  * list, so the page can be searched without errors. Fails with
  * `CorruptData` saying what did not match (also for a virtual chapter above
  * Number.MAX_SAFE_INTEGER, 2^64 − 1 included, and a list longer than the
- * 65535 bits a built list can have); never throws. The page keeps `bytes`
- * without copying them.
+ * 65535 bits a built list can have); never throws. The page keeps a copy
+ * of `bytes`, so the caller may reuse them.
  */
 export const decodePage = (
   geometry: Geometry,

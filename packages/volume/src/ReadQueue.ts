@@ -213,9 +213,10 @@ export const make = (
         read.recordPage = bytes
         return
       }
+      // A decoded index page keeps a copy of its bytes: the read buffer is free again.
+      spare = bytes
       const remembered = decodedPages.find(page, bytes)
       if (remembered !== undefined) {
-        spare = bytes
         cache.installIndexPage(page, remembered)
         read.indexPage = remembered
         return
@@ -230,8 +231,8 @@ export const make = (
       read.indexPage = decoded.right
     }
 
-    // A read buffer nothing refers to any more (its page matched a remembered
-    // decoded page), used for the next read instead of a fresh one.
+    // A read buffer nothing refers to any more (it held an index page),
+    // used for the next read instead of a fresh one.
     let spare: Uint8Array | undefined
     const readBuffer = (): Uint8Array => {
       const bytes = spare ?? new Uint8Array(bytesPerPage)

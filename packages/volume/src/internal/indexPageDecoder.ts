@@ -44,14 +44,23 @@ const readHeader = (bytes: Uint8Array, littleEndian: boolean): Header => {
   }
 }
 
+// The halves of the last nonce seen: BigInt arithmetic costs more than the rest of a header check.
+let lastNonce = 0n
+let lastNonceLow = 0
+let lastNonceHigh = 0
+const splitNonce = (nonce: bigint): void => {
+  lastNonce = nonce
+  lastNonceLow = Number(nonce & 0xffffffffn)
+  lastNonceHigh = Number((nonce >> 32n) & 0xffffffffn)
+}
+
 const u64 = (high: number, low: number): bigint => (BigInt(high) << 32n) | BigInt(low)
 
 /** The reason the header fails the §8 checks, or undefined when it passes. */
 const checkHeader = (bytes: Uint8Array, header: Header, nonce: bigint): string | undefined => {
   const pageBits = bytes.length * 8
-  const nonceLow = Number(nonce & 0xffffffffn)
-  const nonceHigh = Number((nonce >> 32n) & 0xffffffffn)
-  if (header.nonceLow !== nonceLow || header.nonceHigh !== nonceHigh) {
+  if (nonce !== lastNonce) splitNonce(nonce)
+  if (header.nonceLow !== lastNonceLow || header.nonceHigh !== lastNonceHigh) {
     return `index page nonce ${u64(header.nonceHigh, header.nonceLow)} does not match volume nonce ${nonce}`
   }
   const n = header.listCount
@@ -169,21 +178,24 @@ export const decodeIndexPage = (
     return `index page virtual chapter ${u64(header.chapterHigh, header.chapterLow)} is beyond ${Number.MAX_SAFE_INTEGER}`
   }
   const { firstList, listCount } = header
-  const starts = new Uint32Array(listCount + 1)
-  for (let j = 0; j <= listCount; j++) {
-    starts[j] = readBits(bytes, HEADER_BITS + LIST_OFFSET_BITS * j, LIST_OFFSET_BITS)
-  }
   const payloadBits = geometry.chapterPayloadBits
+  const firstBit = readBits(bytes, HEADER_BITS, LIST_OFFSET_BITS)
+  const lastBit = readBits(bytes, HEADER_BITS + LIST_OFFSET_BITS * listCount, LIST_OFFSET_BITS)
   // Every entry has at least a value and a MIN_BITS key field.
-  const builder = new PageEntriesBuilder(Math.floor((starts[listCount]! - starts[0]!) / (payloadBits + MIN_BITS)), listCount)
+  const builder = new PageEntriesBuilder(Math.floor((lastBit - firstBit) / (payloadBits + MIN_BITS)), listCount, bytes.length)
   copyPadded(bytes)
+  let start = firstBit
+  builder.listStart(0, start)
   for (let j = 0; j < listCount; j++) {
-    const problem = walkList(
-      bytes, firstList + j, starts[j]!, starts[j + 1]!, payloadBits, geometry.recordPagesPerChapter, builder
-    )
+    const end = readBits(bytes, HEADER_BITS + LIST_OFFSET_BITS * (j + 1), LIST_OFFSET_BITS)
+    builder.listStart(j + 1, end)
+    const problem = walkList(bytes, firstList + j, start, end, payloadBits, geometry.recordPagesPerChapter, builder)
     if (problem !== undefined) return problem
+    start = end
   }
-  return builder.finish(bytes, header.chapterHigh * 2 ** 32 + header.chapterLow, firstList, listCount, starts, {
+  // The page keeps its own copy: the caller may reuse `bytes`.
+  builder.page.set(bytes)
+  return builder.finish(header.chapterHigh * 2 ** 32 + header.chapterLow, firstList, {
     payloadBits,
     addressBits: geometry.chapterAddressBits,
     listMask: geometry.deltaListsPerChapter - 1

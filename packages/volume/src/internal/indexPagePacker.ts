@@ -94,8 +94,11 @@ const writePage = (
   first: number,
   count: number
 ): PackedIndexPage => {
-  const bytes = new Uint8Array(geometry.bytesPerPage)
-  const view = new DataView(bytes.buffer)
+  let entries = 0
+  for (let j = 0; j < count; j++) entries += index.listEntries[first + j]!
+  const builder = new PageEntriesBuilder(entries, count, geometry.bytesPerPage)
+  const bytes = builder.page
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length)
   view.setBigUint64(0, BigInt.asUintN(64, nonce), true)
   view.setUint32(8, virtualChapter % 2 ** 32, true)
   view.setUint32(12, Math.floor(virtualChapter / 2 ** 32), true)
@@ -104,26 +107,20 @@ const writePage = (
   view.setUint16(16, lowestList, true)
   view.setUint16(18, count, true)
 
-  const listBitStarts = new Uint32Array(count + 1)
   let offset = INDEX_PAGE_HEADER_BYTES * 8 + LIST_OFFSET_BITS * (count + 1)
-  let entries = 0
   const writer = new BitWriter(bytes, INDEX_PAGE_HEADER_BYTES)
   for (let j = 0; j <= count; j++) {
-    listBitStarts[j] = offset
+    builder.listStart(j, offset)
     writer.put(offset, LIST_OFFSET_BITS)
-    if (j < count) {
-      offset += index.listBits[first + j]!
-      entries += index.listEntries[first + j]!
-    }
+    if (j < count) offset += index.listBits[first + j]!
   }
-  const builder = new PageEntriesBuilder(entries, count)
   for (let j = 0; j < count; j++) {
     if (index.listEntries[first + j]! > 0) writeList(geometry, records, index, first + j, writer, builder)
     builder.endList()
   }
   writer.flush()
   bytes.fill(0xff, bytes.length - INDEX_PAGE_GUARD_BYTES)
-  return builder.finish(bytes, virtualChapter, lowestList, count, listBitStarts, {
+  return builder.finish(virtualChapter, lowestList, {
     payloadBits: geometry.chapterPayloadBits,
     addressBits: geometry.chapterAddressBits,
     listMask: geometry.deltaListsPerChapter - 1

@@ -12,6 +12,7 @@
 import { nameEquals, readBits } from "./bitStream.js"
 import { chapterAddress, chapterDeltaList } from "./chapterHash.js"
 import { MIN_BITS, NAME_BITS } from "./deltaCode.js"
+import { carve } from "./slab.js"
 
 /** Set in a value when collision entries follow the normal entry. */
 const HAS_COLLISIONS = 0x10000
@@ -29,20 +30,36 @@ export interface PageShape {
 /**
  * Collects a page's normal entries list by list, and where the collision
  * entries of each address start, while the page is walked or written.
+ *
+ * The entry table and the page's bytes share one piece of memory, carved
+ * from a shared block (see slab.ts).
  */
 export class PageEntriesBuilder {
   /** The page's entry table: see PackedIndexPage.table. */
   private readonly table: Uint32Array
+  /** The page's bytes, to be written or copied in by the caller. */
+  readonly page: Uint8Array
   /** Where the (key, value) pairs start in `table`. */
   private readonly base: number
   private collisions: Map<number, number> | undefined = undefined
   private count = 0
   private lists = 0
 
-  /** `capacity` bounds the normal entries; `listCount` is the number of lists. */
-  constructor(capacity: number, listCount: number) {
-    this.base = listCount + 1
-    this.table = new Uint32Array(this.base + 2 * capacity)
+  /**
+   * `capacity` bounds the normal entries; `listCount` is the number of lists;
+   * `pageBytes` the size of the page.
+   */
+  constructor(capacity: number, private readonly listCount: number, pageBytes: number) {
+    this.base = 2 * (listCount + 1)
+    const tableLength = this.base + 2 * capacity
+    const { buffer, offset } = carve(4 * tableLength + pageBytes)
+    this.table = new Uint32Array(buffer, offset, tableLength)
+    this.page = new Uint8Array(buffer, offset + 4 * tableLength, pageBytes)
+  }
+
+  /** Sets where list j (0 .. listCount, listCount being the end of the last) starts in the page's bit stream. */
+  listStart(j: number, bit: number): void {
+    this.table[this.listCount + 1 + j] = bit
   }
 
   /** Adds a normal entry (key may exceed 32 bits on an odd page; it is clamped). */
@@ -69,22 +86,14 @@ export class PageEntriesBuilder {
     this.table[++this.lists] = this.count
   }
 
-  /** The searchable page. */
-  finish(
-    bytes: Uint8Array,
-    virtualChapter: number,
-    lowestList: number,
-    listCount: number,
-    listBitStarts: Uint32Array,
-    shape: PageShape
-  ): PackedIndexPage {
+  /** The searchable page, over `page` (which must hold the page by now). */
+  finish(virtualChapter: number, lowestList: number, shape: PageShape): PackedIndexPage {
     return new PackedIndexPage(
-      bytes,
+      this.page,
       virtualChapter,
       lowestList,
-      (lowestList + listCount - 1) >>> 0,
-      listCount,
-      listBitStarts,
+      (lowestList + this.listCount - 1) >>> 0,
+      this.listCount,
       this.table.subarray(0, this.base + 2 * this.count),
       this.collisions,
       shape
@@ -102,13 +111,13 @@ export class PackedIndexPage {
     /** lowestList + listCount − 1 as a u32 (0xFFFFFFFF for an empty page starting at list 0). */
     readonly highestList: number,
     readonly listCount: number,
-    /** listCount + 1 bit offsets: list j occupies bits [listBitStarts[j], listBitStarts[j + 1]). */
-    private readonly listBitStarts: Uint32Array,
     /**
      * One array, so a search of a page the processor has not cached touches
      * few memory lines: first listCount + 1 entry numbers (list j's normal
-     * entries are entries table[j] .. table[j + 1] − 1), then entry i's key
-     * at listCount + 1 + 2i and its value right after it.
+     * entries are entries table[j] .. table[j + 1] − 1), then listCount + 1
+     * bit offsets (list j occupies bits [table[listCount + 1 + j],
+     * table[listCount + 2 + j]) of the page), then entry i's key at
+     * 2 (listCount + 1) + 2i and its value right after it.
      */
     private readonly table: Uint32Array,
     /** Normal entry position → stream bit of its first collision entry. */
@@ -138,7 +147,7 @@ export class PackedIndexPage {
     if (slot < 0 || slot >= listCount) return undefined
     const address = chapterAddress(name, 0, addressBits)
     const table = this.table
-    const keys = listCount + 1
+    const keys = 2 * (listCount + 1)
     const end = table[slot + 1]!
     let low = table[slot]!
     let high = end
@@ -156,7 +165,7 @@ export class PackedIndexPage {
   private searchCollisions(value: number, entry: number, slot: number, name: Uint8Array): number {
     const bytes = this.bytes
     const payloadBits = this.payloadBits
-    const end = this.listBitStarts[slot + 1]!
+    const end = this.table[this.listCount + 2 + slot]!
     let bit = this.collisions!.get(entry)!
     while (bit < end && readBits(bytes, bit + payloadBits, MIN_BITS) === 0) {
       if (nameEquals(bytes, bit + payloadBits + MIN_BITS, name)) return readBits(bytes, bit, payloadBits)

@@ -1,7 +1,7 @@
 // W1: write 64 dense chapters of 256 record pages of 4096 bytes to a file.
 import { BlockDevice, Geometry, RecordGenerator, Volume } from "@effect-uds/volume"
 import { Effect, Layer } from "effect"
-import { BENCH_NONCE, now, openVolume, progress } from "./benchVolume.js"
+import { BENCH_NONCE, now, openVolume, progress, settleHeap } from "./benchVolume.js"
 
 /** Chapters written to a memory volume before timing, so the figure is steady-state code, not JIT warm-up. */
 const WARM_UP_CHAPTERS = 16
@@ -42,6 +42,7 @@ export const w1Write = (file: string): Effect.Effect<W1Result, Error> =>
     )
     return yield* Effect.scoped(Effect.gen(function*() {
       const volume = yield* openVolume(file, geometry)
+      yield* settleHeap
       yield* progress("W1: writing chapters")
       let elapsed = 0
       for (let chapter = 0; chapter < chapterRecords.length; chapter++) {

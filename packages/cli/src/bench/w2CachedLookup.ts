@@ -1,7 +1,7 @@
 // W2: lookups one at a time with every page of the volume cached.
 import type { Geometry } from "@effect-uds/volume"
 import { Effect } from "effect"
-import { now, openVolume, progress } from "./benchVolume.js"
+import { now, openVolume, progress, settleHeap } from "./benchVolume.js"
 import { cursor, type LookupResult, lookupRange, pagesRead } from "./lookupRun.js"
 import type { Queries } from "./queries.js"
 
@@ -21,6 +21,7 @@ export const w2CachedLookup = (
     for (let chapter = 0; chapter < geometry.chaptersPerVolume; chapter++) {
       for (let page = 0; page < geometry.pagesPerChapter; page++) yield* volume.getPage(chapter, page)
     }
+    yield* settleHeap
     yield* progress(`W2: ${queries.count} lookups one at a time`)
     const readsBefore = yield* pagesRead(volume)
     const start = now()

@@ -1,7 +1,7 @@
 // W3: lookups on a cold volume with a small cache, many in flight.
 import type { Geometry } from "@effect-uds/volume"
 import { Effect } from "effect"
-import { now, openVolume, progress } from "./benchVolume.js"
+import { now, openVolume, progress, settleHeap } from "./benchVolume.js"
 import { cursor, type LookupResult, lookupRange, pagesRead } from "./lookupRun.js"
 import type { Queries } from "./queries.js"
 
@@ -20,6 +20,7 @@ export const w3ColdLookup = (
   syncReads: boolean
 ): Effect.Effect<LookupResult, Error> =>
   Effect.scoped(Effect.gen(function*() {
+    yield* settleHeap
     const volume = yield* openVolume(file, geometry, { cacheChapters: 7, readThreads: 2, syncReads })
     yield* progress(
       `W3: ${queries.count} lookups, ${IN_FLIGHT} in flight, cold cache of 7 chapters${syncReads ? " (syncReads)" : ""}`

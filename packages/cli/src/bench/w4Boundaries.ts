@@ -2,7 +2,7 @@
 import { Geometry, RecordGenerator } from "@effect-uds/volume"
 import { Effect } from "effect"
 import * as fs from "node:fs"
-import { now, openVolume, progress } from "./benchVolume.js"
+import { now, openVolume, progress, settleHeap } from "./benchVolume.js"
 
 /** Calls timed; the figure is their median. */
 export const CALLS = 20
@@ -43,6 +43,7 @@ export const w4Boundaries = (file: string, syncReads: boolean): Effect.Effect<W4
         for (let chapter = 0; chapter < WRITTEN; chapter++) yield* volume.writeChapter(chapter, records[chapter]!)
       }))
     }
+    yield* settleHeap
     const times: Array<number> = []
     const reads: Array<number> = []
     yield* progress(

@@ -1,9 +1,14 @@
 // W1: write 64 dense chapters of 256 record pages of 4096 bytes to a file.
-import { BlockDevice, Geometry, RecordGenerator, Volume } from "@effect-uds/volume"
-import { Effect, Layer } from "effect"
-import { BENCH_NONCE, now, openVolume, progress, settleHeap } from "./benchVolume.js"
+import { Geometry, RecordGenerator } from "@effect-uds/volume"
+import { Effect } from "effect"
+import * as fs from "node:fs"
+import { now, openVolume, progress, settleHeap } from "./benchVolume.js"
 
-/** Chapters written to a memory volume before timing, so the figure is steady-state code, not JIT warm-up. */
+/**
+ * Chapters written to a scratch volume file before timing, so the figure is
+ * steady-state code, not JIT warm-up (the same code paths as the timed run,
+ * file device included).
+ */
 const WARM_UP_CHAPTERS = 16
 
 /** The volume W1 writes and W2/W3 read: 4096-byte pages, 256 record pages a chapter, 64 chapters. */
@@ -20,26 +25,23 @@ export interface W1Result {
 
 /**
  * Generates the seed-1 records of virtual chapters 0 .. 63 and writes the
- * first few to a memory volume (untimed warm-up), then writes them all to
- * the volume file at `file` one chapter at a time, timing only the
- * `writeChapter` calls (each ends with a flush of the device).
+ * first few to a scratch volume file (untimed warm-up, removed after), then
+ * writes them all to the volume file at `file` one chapter at a time, timing
+ * only the `writeChapter` calls (each ends with a flush of the device).
  */
 export const w1Write = (file: string): Effect.Effect<W1Result, Error> =>
   Effect.gen(function*() {
     const geometry = yield* lookupGeometry
     yield* progress(`W1: generating ${geometry.chaptersPerVolume} chapters of ${geometry.recordsPerChapter} records`)
     const chapterRecords = RecordGenerator.chapters(geometry, 1, 0, geometry.chaptersPerVolume - 1)
-    yield* progress(`W1: warming up on ${WARM_UP_CHAPTERS} chapters in memory (untimed)`)
-    yield* Effect.gen(function*() {
-      const volume = yield* Volume.Volume
+    yield* progress(`W1: warming up on ${WARM_UP_CHAPTERS} chapters in a scratch file (untimed)`)
+    const warmUpFile = `${file}.warm-up`
+    yield* Effect.scoped(Effect.gen(function*() {
+      const volume = yield* openVolume(warmUpFile, geometry)
       for (let chapter = 0; chapter < WARM_UP_CHAPTERS; chapter++) {
         yield* volume.writeChapter(chapter, chapterRecords[chapter]!)
       }
-    }).pipe(
-      Effect.provide(Volume.layer({ geometry, nonce: BENCH_NONCE }).pipe(
-        Layer.provide(BlockDevice.layerMemory({ size: geometry.bytesPerVolume }))
-      ))
-    )
+    })).pipe(Effect.ensuring(Effect.sync(() => fs.rmSync(warmUpFile, { force: true }))))
     return yield* Effect.scoped(Effect.gen(function*() {
       const volume = yield* openVolume(file, geometry)
       yield* settleHeap

@@ -31,6 +31,10 @@ const subjects: ReadonlyArray<readonly [string, () => Layer.Layer<BlockDevice.Bl
       fs.writeFileSync(file, new Uint8Array(PREFIX).fill(0xa5))
       return BlockDevice.layerFile(file, { create: true, size: SIZE, offset: PREFIX })
     })],
+  ["file with synchronous reads and writes", () =>
+    inTempDir((dir) =>
+      BlockDevice.layerFile(path.join(dir, "volume"), { create: true, size: SIZE, syncReads: true, syncWrites: true })
+    )],
   ["faulty wrapper with no fault armed", () => BlockDevice.layerFaulty.pipe(memory)],
   ["crashable wrapper with nothing flushed", () => BlockDevice.layerCrashable.pipe(memory)],
   ["crashable over faulty over a file", () =>
@@ -241,6 +245,27 @@ describe("BlockDevice.layerFile", () => {
       const error = yield* Effect.flip(device.read(0, 10))
       assert.strictEqual(error._tag, "IoError")
       assert.match(error.message, /closed/)
+    }))
+
+  it.scoped("with synchronous reads and writes, also fails operations after its scope closed with IoError", () =>
+    Effect.gen(function*() {
+      const file = path.join(yield* tempDir, "volume")
+      const options = { create: true, size: 4096, syncReads: true, syncWrites: true }
+      const device = yield* withDevice(BlockDevice.layerFile(file, options), Effect.succeed)
+      for (const error of [yield* Effect.flip(device.read(0, 10)), yield* Effect.flip(device.write(0, new Uint8Array(10)))]) {
+        assert.strictEqual(error._tag, "IoError")
+        assert.match(error.message, /closed/)
+      }
+    }))
+
+  it.scoped("with synchronous writes, a write is in the file when it returns, before any flush", () =>
+    Effect.gen(function*() {
+      const file = path.join(yield* tempDir, "volume")
+      yield* withDevice(BlockDevice.layerFile(file, { create: true, size: 8192, syncWrites: true }), (device) =>
+        Effect.gen(function*() {
+          yield* device.write(4000, pattern(300, 9))
+          assert.deepStrictEqual(Uint8Array.from(fs.readFileSync(file).subarray(4000, 4300)), pattern(300, 9))
+        }))
     }))
 
   it.scoped("keeps data across a close and a reopen without create", () =>

@@ -103,6 +103,12 @@ export const layerMemory = (init: { readonly size: number } | { readonly bytes: 
  *   round trip, and a volume's lookup that misses its page cache completes
  *   without waiting; but each read blocks the whole process until the disk
  *   answers, so use it only for fast local storage.
+ * - `syncWrites: true` (an opt-in, off by default) writes with
+ *   `fs.writeSync` on the calling thread: a write then only copies into the
+ *   OS's page cache, with no thread round trip, and only `flush` waits for
+ *   the disk (it stays asynchronous). A write can still block the process
+ *   when the OS throttles writers of a slow disk, so as with `syncReads`,
+ *   use it only for fast local storage.
  *
  * Fails with `InvalidArgument` for a negative or fractional `size` or
  * `offset`, an `offset` past the end of the file when `size` is not given,

@@ -23,10 +23,16 @@ export interface FileOptions {
    * the OS has cached, a read then costs a couple of microseconds instead of
    * tens, and a lookup that misses the page cache can finish without
    * waiting; but every read blocks the whole process until the disk answers,
-   * so leave it off for slow or network storage. Writes and flushes stay
-   * asynchronous.
+   * so leave it off for slow or network storage.
    */
   readonly syncReads?: boolean
+  /**
+   * Write with `fs.writeSync` on the calling thread (default false): a write
+   * copies into the OS page cache without a thread round trip; `flush` stays
+   * asynchronous. Leave it off for slow or network storage, where the OS
+   * may block a writer until the disk catches up.
+   */
+  readonly syncWrites?: boolean
 }
 
 // One fs.read/fs.write moves at most this much; Node refuses lengths of 2 GiB and more.
@@ -104,6 +110,7 @@ export const makeFileDevice = (
     const base = options.offset ?? 0
     const readOnly = options.readOnly === true
     const syncReads = options.syncReads === true
+    const syncWrites = options.syncWrites === true
     const badOption = countError("offset", options.offset) ?? countError("size", options.size)
     if (badOption !== undefined) return yield* badOption
     if (create && readOnly) {
@@ -212,10 +219,26 @@ export const makeFileDevice = (
       return undefined
     }
 
+    // A write on the calling thread (the `syncWrites` option), looping over short writes like transferThen.
+    const writeNow = (offset: number, bytes: Uint8Array): IoError | undefined => {
+      if (closed) return closedError("write", offset)
+      let moved = 0
+      try {
+        while (moved < bytes.length) {
+          const n = fs.writeSync(fd, bytes, moved, Math.min(bytes.length - moved, MAX_CHUNK), base + offset + moved)
+          if (n === 0) return stalledWrite(offset, bytes.length, moved)
+          moved += n
+        }
+      } catch (cause) {
+        return osError(path, "write", cause as NodeJS.ErrnoException, offset, bytes.length)
+      }
+      return undefined
+    }
+
     const transfer = (operation: "read" | "write", offset: number, bytes: Uint8Array): Effect.Effect<void, IoError> =>
-      operation === "read" && syncReads
+      (operation === "read" ? syncReads : syncWrites)
         ? Effect.suspend(() => {
-          const error = readNow(offset, bytes)
+          const error = operation === "read" ? readNow(offset, bytes) : writeNow(offset, bytes)
           return error === undefined ? Effect.void : Effect.fail(error)
         })
         : Effect.async<void, IoError>((resume) => {

@@ -23,6 +23,8 @@ export interface OpenOptions {
   readonly readThreads?: number
   /** Open the file with `syncReads` (reads on the calling thread). */
   readonly syncReads?: boolean
+  /** Open the file with `syncWrites` (writes on the calling thread). */
+  readonly syncWrites?: boolean
 }
 
 /**
@@ -45,7 +47,8 @@ export const openVolume = (
       Layer.provide(BlockDevice.layerFile(file, {
         create: true,
         size: geometry.bytesPerVolume,
-        syncReads: options.syncReads === true
+        syncReads: options.syncReads === true,
+        syncWrites: options.syncWrites === true
       }))
     )
   ).pipe(

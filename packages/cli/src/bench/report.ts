@@ -17,13 +17,20 @@ export interface Figure {
   readonly note: string
 }
 
-/** One workload's line: its figure, and for W3/W4 the figure with reads through libuv's thread pool. */
+/** The file device option a workload's headline figure used: I/O on the calling thread. */
+export type SyncOption = "syncWrites" | "syncReads"
+
+/**
+ * One workload's line: its figure, and for the workloads that do file I/O
+ * (W1 writes, W3/W4 reads) also the figure with that I/O through libuv's
+ * thread pool, the file device's default.
+ */
 export interface Line {
   readonly workload: Workload
   readonly metric: Metric
   readonly figure: Figure
-  /** W3/W4: `figure` is with `syncReads`; this one is with the default (thread pool) reads. */
-  readonly threadPoolReads?: Figure
+  /** `figure` is with this file device option; `threadPool` is without it. */
+  readonly threadPool?: { readonly option: SyncOption; readonly figure: Figure }
 }
 
 /** The reference figures of BENCHMARKS.md (C at -O3, this machine kind, median of 3). */
@@ -52,9 +59,9 @@ export const jsonLine = (line: Line): string =>
     workload: line.workload,
     metric: line.metric,
     ...jsonFields(line.figure),
-    ...(line.threadPoolReads === undefined
+    ...(line.threadPool === undefined
       ? {}
-      : { syncReads: true, threadPoolReads: jsonFields(line.threadPoolReads) })
+      : { [line.threadPool.option]: true, threadPool: jsonFields(line.threadPool.figure) })
   })
 
 const format = (metric: Metric, value: number): string => {
@@ -76,11 +83,11 @@ export const table = (lines: ReadonlyArray<Line>): string => {
   const rows = [
     ["workload", "ours", "reference (C)", "ratio", "notes"],
     ...lines.flatMap((line) =>
-      line.threadPoolReads === undefined
+      line.threadPool === undefined
         ? [row(line.workload, line, line.figure)]
         : [
-          row(`${line.workload} syncReads`, line, line.figure),
-          row(`${line.workload} thread pool`, line, line.threadPoolReads)
+          row(`${line.workload} ${line.threadPool.option}`, line, line.figure),
+          row(`${line.workload} thread pool`, line, line.threadPool.figure)
         ]
     )
   ]

@@ -4,10 +4,11 @@
  * files in a temp directory removed afterwards. Progress goes to stderr; the
  * figures go to stdout as a table, or as one JSON object per line.
  *
- * W3 and W4 read pages from the device, so they run twice: with the file
- * device's `syncReads` option (reads on the calling thread, the headline
- * figure: the reference's reader threads read synchronously too) and with
- * its default reads through libuv's thread pool.
+ * W1 writes to the device and W3 and W4 read from it, so they run twice:
+ * with the file device's `syncWrites` or `syncReads` option (I/O on the
+ * calling thread, the headline figure: the reference's threads do their I/O
+ * synchronously too; the flush stays asynchronous) and with its default I/O
+ * through libuv's thread pool.
  */
 import { Console, Effect } from "effect"
 import * as path from "node:path"
@@ -15,7 +16,7 @@ import { progress, tempDirectory } from "./benchVolume.js"
 import type { LookupResult } from "./lookupRun.js"
 import { makeQueries } from "./queries.js"
 import { type Figure, jsonLine, type Line, table } from "./report.js"
-import { w1Write } from "./w1Write.js"
+import { w1Chapters, w1Write } from "./w1Write.js"
 import { w2CachedLookup } from "./w2CachedLookup.js"
 import { w3ColdLookup } from "./w3ColdLookup.js"
 import { CALLS, w4Boundaries, type W4Result } from "./w4Boundaries.js"
@@ -47,32 +48,36 @@ export const runBench = (options: BenchOptions): Effect.Effect<void, Error> =>
     const directory = yield* tempDirectory
     const volumeFile = path.join(directory, "lookup.volume")
     const boundariesFile = path.join(directory, "boundaries.volume")
-    const w1 = yield* w1Write(volumeFile)
+    const chapters = yield* w1Chapters
+    const { geometry } = chapters
+    const w1ThreadPool = yield* w1Write(path.join(directory, "write.volume"), chapters, false)
+    const w1 = yield* w1Write(volumeFile, chapters, true)
     yield* progress(`W2/W3: preparing ${LOOKUPS} queries`)
-    const queries = makeQueries(w1.geometry, w1.chapterRecords, LOOKUPS)
-    const w2 = yield* w2CachedLookup(volumeFile, w1.geometry, queries)
-    const w3 = yield* w3ColdLookup(volumeFile, w1.geometry, queries, true)
-    const w3ThreadPool = yield* w3ColdLookup(volumeFile, w1.geometry, queries, false)
+    const queries = makeQueries(geometry, chapters.chapterRecords, LOOKUPS)
+    const w2 = yield* w2CachedLookup(volumeFile, geometry, queries)
+    const w3 = yield* w3ColdLookup(volumeFile, geometry, queries, true)
+    const w3ThreadPool = yield* w3ColdLookup(volumeFile, geometry, queries, false)
     const w4 = yield* w4Boundaries(boundariesFile, true)
     const w4ThreadPool = yield* w4Boundaries(boundariesFile, false)
     const lines: ReadonlyArray<Line> = [
       {
         workload: "W1",
         metric: "records_per_s",
-        figure: { value: w1.recordsPerSecond, note: "64 chapters, one flush per chapter" }
+        figure: { value: w1, note: "64 chapters, one flush per chapter" },
+        threadPool: { option: "syncWrites", figure: { value: w1ThreadPool, note: "64 chapters, one flush per chapter" } }
       },
       { workload: "W2", metric: "lookups_per_s", figure: lookupFigure(w2, "") },
       {
         workload: "W3",
         metric: "lookups_per_s",
         figure: lookupFigure(w3, ""),
-        threadPoolReads: lookupFigure(w3ThreadPool, "")
+        threadPool: { option: "syncReads", figure: lookupFigure(w3ThreadPool, "") }
       },
       {
         workload: "W4",
         metric: "ms_per_call",
         figure: boundariesFigure(w4),
-        threadPoolReads: boundariesFigure(w4ThreadPool)
+        threadPool: { option: "syncReads", figure: boundariesFigure(w4ThreadPool) }
       }
     ]
     if (options.json) {

@@ -16,36 +16,42 @@ export const lookupGeometry = Effect.orDie(
   Geometry.make({ bytesPerPage: 4096, recordPagesPerChapter: 256, chaptersPerVolume: 64 })
 )
 
-/** What W1 measured, and the chapters it wrote (the records W2/W3 look up). */
-export interface W1Result {
-  readonly recordsPerSecond: number
+/** The chapters W1 writes (and W2/W3 look up): the seed-1 records of virtual chapters 0 .. 63. */
+export interface W1Chapters {
   readonly geometry: Geometry.Geometry
   readonly chapterRecords: ReadonlyArray<Uint8Array>
 }
 
+/** Generates the records of W1's chapters (untimed). */
+export const w1Chapters: Effect.Effect<W1Chapters> = Effect.gen(function*() {
+  const geometry = yield* lookupGeometry
+  yield* progress(`W1: generating ${geometry.chaptersPerVolume} chapters of ${geometry.recordsPerChapter} records`)
+  return { geometry, chapterRecords: RecordGenerator.chapters(geometry, 1, 0, geometry.chaptersPerVolume - 1) }
+})
+
 /**
- * Generates the seed-1 records of virtual chapters 0 .. 63 and writes the
- * first few to a scratch volume file (untimed warm-up, removed after), then
- * writes them all to the volume file at `file` one chapter at a time, timing
- * only the `writeChapter` calls (each ends with a flush of the device).
+ * Writes the first few chapters to a scratch volume file (untimed warm-up,
+ * removed after), then all of them to a fresh volume file at `file` one
+ * chapter at a time, timing only the `writeChapter` calls (each ends with a
+ * flush of the device); with `syncWrites`, the file device writes on the
+ * calling thread. Returns records written per second.
  */
-export const w1Write = (file: string): Effect.Effect<W1Result, Error> =>
+export const w1Write = (file: string, chapters: W1Chapters, syncWrites: boolean): Effect.Effect<number, Error> =>
   Effect.gen(function*() {
-    const geometry = yield* lookupGeometry
-    yield* progress(`W1: generating ${geometry.chaptersPerVolume} chapters of ${geometry.recordsPerChapter} records`)
-    const chapterRecords = RecordGenerator.chapters(geometry, 1, 0, geometry.chaptersPerVolume - 1)
-    yield* progress(`W1: warming up on ${WARM_UP_CHAPTERS} chapters in a scratch file (untimed)`)
+    const { chapterRecords, geometry } = chapters
+    const how = syncWrites ? " (syncWrites)" : ""
+    yield* progress(`W1: warming up on ${WARM_UP_CHAPTERS} chapters in a scratch file (untimed)${how}`)
     const warmUpFile = `${file}.warm-up`
     yield* Effect.scoped(Effect.gen(function*() {
-      const volume = yield* openVolume(warmUpFile, geometry)
+      const volume = yield* openVolume(warmUpFile, geometry, { syncWrites })
       for (let chapter = 0; chapter < WARM_UP_CHAPTERS; chapter++) {
         yield* volume.writeChapter(chapter, chapterRecords[chapter]!)
       }
     })).pipe(Effect.ensuring(Effect.sync(() => fs.rmSync(warmUpFile, { force: true }))))
     return yield* Effect.scoped(Effect.gen(function*() {
-      const volume = yield* openVolume(file, geometry)
+      const volume = yield* openVolume(file, geometry, { syncWrites })
       yield* settleHeap
-      yield* progress("W1: writing chapters")
+      yield* progress(`W1: writing chapters${how}`)
       let elapsed = 0
       for (let chapter = 0; chapter < chapterRecords.length; chapter++) {
         const start = now()
@@ -53,8 +59,7 @@ export const w1Write = (file: string): Effect.Effect<W1Result, Error> =>
         elapsed += now() - start
       }
       const records = geometry.recordsPerChapter * chapterRecords.length
-      const recordsPerSecond = records / (elapsed / 1000)
       yield* progress(`W1: ${records} records in ${elapsed.toFixed(1)} ms`)
-      return { recordsPerSecond, geometry, chapterRecords }
-    })).pipe(Effect.mapError((error) => new Error(`W1 failed: ${error.message}`)))
-  })
+      return records / (elapsed / 1000)
+    }))
+  }).pipe(Effect.mapError((error) => new Error(`W1 failed: ${error.message}`)))

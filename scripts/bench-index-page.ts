@@ -5,20 +5,9 @@ import { Effect } from "effect"
 import * as ChapterIndex from "../packages/volume/src/ChapterIndex.js"
 import * as Geometry from "../packages/volume/src/Geometry.js"
 import * as RecordGenerator from "../packages/volume/src/RecordGenerator.js"
+import { timeLoop } from "./timeLoop.js"
 
 const NONCE = 0x5eed_0001_5eed_0002n
-
-// Runs `body` repeatedly for about a second; returns µs per call of `body`.
-const time = (body: () => void): number => {
-  for (let i = 0; i < 100; i++) body()
-  let rounds = 0
-  const start = performance.now()
-  while (performance.now() - start < 1000) {
-    body()
-    rounds++
-  }
-  return ((performance.now() - start) * 1000) / rounds
-}
 
 const bench = (name: string, recordPagesPerChapter: number) => {
   const geometry = Effect.runSync(Geometry.make({ bytesPerPage: 4096, recordPagesPerChapter, chaptersPerVolume: 64 }))
@@ -29,8 +18,8 @@ const bench = (name: string, recordPagesPerChapter: number) => {
   const decodeAll = () => {
     for (const page of pages) if (ChapterIndex.decodePage(geometry, NONCE, page)._tag === "Left") failures++
   }
-  const decode = time(decodeAll) / pages.length
-  const packing = time(pack) / 1000
+  const decode = timeLoop(decodeAll) / pages.length
+  const packing = timeLoop(pack) / 1000
   console.log(
     `${name}: ${geometry.recordsPerChapter} records, ${pages.length} index pages: decodePage ${decode.toFixed(2)} µs` +
       `, packChapter ${packing.toFixed(3)} ms${failures === 0 ? "" : ` (${failures} decode failures!)`}`

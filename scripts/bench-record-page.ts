@@ -5,20 +5,9 @@ import { Effect } from "effect"
 import * as Geometry from "../packages/volume/src/Geometry.js"
 import * as RecordGenerator from "../packages/volume/src/RecordGenerator.js"
 import * as RecordPage from "../packages/volume/src/RecordPage.js"
+import { timeLoop } from "./timeLoop.js"
 
 const PAGES = 64
-
-// Runs `body` repeatedly for about a second; returns µs per call of `body`.
-const time = (body: () => void): number => {
-  for (let i = 0; i < 100; i++) body()
-  let rounds = 0
-  const start = performance.now()
-  while (performance.now() - start < 1000) {
-    body()
-    rounds++
-  }
-  return ((performance.now() - start) * 1000) / rounds
-}
 
 const bench = (bytesPerPage: number) => {
   const geometry = Effect.runSync(Geometry.make({ bytesPerPage, recordPagesPerChapter: PAGES, chaptersPerVolume: 1 }))
@@ -30,8 +19,8 @@ const bench = (bytesPerPage: number) => {
   const encodeAll = (input: Uint8Array) => () => {
     for (let p = 0; p < PAGES; p++) RecordPage.encodeInto(geometry, input, p * n * 32, out, p * bytesPerPage)
   }
-  const encodeFilled = time(encodeAll(filled)) / PAGES
-  const encodeRandom = time(encodeAll(records)) / PAGES
+  const encodeFilled = timeLoop(encodeAll(filled)) / PAGES
+  const encodeRandom = timeLoop(encodeAll(records)) / PAGES
 
   const pages = Array.from({ length: PAGES }, (_, p) => out.slice(p * bytesPerPage, (p + 1) * bytesPerPage))
   const names = Array.from({ length: n * PAGES }, (_, i) => records.slice(32 * i, 32 * i + 16))
@@ -42,8 +31,8 @@ const bench = (bytesPerPage: number) => {
   const searchAll = () => {
     for (let i = 0; i < names.length; i++) if (RecordPage.search(geometry, pages[(i / n) | 0]!, names[i]!)) hits++
   }
-  const find = (time(findAll) / names.length) * 1000
-  const search = (time(searchAll) / names.length) * 1000
+  const find = (timeLoop(findAll) / names.length) * 1000
+  const search = (timeLoop(searchAll) / names.length) * 1000
   console.log(
     `${bytesPerPage}-byte page (${n} records): encode ${encodeRandom.toFixed(2)} µs ` +
       `(${(n / encodeRandom).toFixed(1)} M records/s), 90%-fill page ${encodeFilled.toFixed(2)} µs; ` +

@@ -200,13 +200,17 @@ export const makeFileDevice = (
         offset
       })
 
-    // A read on the calling thread (the `syncReads` option), looping over short reads like transferThen.
-    const readNow = (offset: number, bytes: Uint8Array): IoError | undefined => {
-      if (closed) return closedError("read", offset)
+    // A read or write on the calling thread (the `syncReads` and `syncWrites`
+    // options), looping over short transfers like transferThen.
+    const transferNow = (operation: "read" | "write", offset: number, bytes: Uint8Array): IoError | undefined => {
+      if (closed) return closedError(operation, offset)
       let moved = 0
       try {
         while (moved < bytes.length) {
-          const n = fs.readSync(fd, bytes, moved, Math.min(bytes.length - moved, MAX_CHUNK), base + offset + moved)
+          const length = Math.min(bytes.length - moved, MAX_CHUNK)
+          const at = base + offset + moved
+          const n = operation === "read" ? fs.readSync(fd, bytes, moved, length, at) : fs.writeSync(fd, bytes, moved, length, at)
+          if (n === 0 && operation === "write") return stalledWrite(offset, bytes.length, moved)
           if (n === 0) {
             bytes.fill(0, moved)
             break
@@ -214,23 +218,7 @@ export const makeFileDevice = (
           moved += n
         }
       } catch (cause) {
-        return osError(path, "read", cause as NodeJS.ErrnoException, offset, bytes.length)
-      }
-      return undefined
-    }
-
-    // A write on the calling thread (the `syncWrites` option), looping over short writes like transferThen.
-    const writeNow = (offset: number, bytes: Uint8Array): IoError | undefined => {
-      if (closed) return closedError("write", offset)
-      let moved = 0
-      try {
-        while (moved < bytes.length) {
-          const n = fs.writeSync(fd, bytes, moved, Math.min(bytes.length - moved, MAX_CHUNK), base + offset + moved)
-          if (n === 0) return stalledWrite(offset, bytes.length, moved)
-          moved += n
-        }
-      } catch (cause) {
-        return osError(path, "write", cause as NodeJS.ErrnoException, offset, bytes.length)
+        return osError(path, operation, cause as NodeJS.ErrnoException, offset, bytes.length)
       }
       return undefined
     }
@@ -238,7 +226,7 @@ export const makeFileDevice = (
     const transfer = (operation: "read" | "write", offset: number, bytes: Uint8Array): Effect.Effect<void, IoError> =>
       (operation === "read" ? syncReads : syncWrites)
         ? Effect.suspend(() => {
-          const error = operation === "read" ? readNow(offset, bytes) : writeNow(offset, bytes)
+          const error = transferNow(operation, offset, bytes)
           return error === undefined ? Effect.void : Effect.fail(error)
         })
         : Effect.async<void, IoError>((resume) => {
@@ -255,11 +243,11 @@ export const makeFileDevice = (
         const bad = outOfRange(offset, target.length)
         if (bad !== undefined) return done(bad)
         if (!syncReads) return transferThen("read", offset, target, done)
-        const error = readNow(offset, target)
+        const error = transferNow("read", offset, target)
         // Called back later, as an asynchronous read would be.
         queueMicrotask(() => done(error))
       },
-      readSync: syncReads ? (offset, target) => outOfRange(offset, target.length) ?? readNow(offset, target) : undefined
+      readSync: syncReads ? (offset, target) => outOfRange(offset, target.length) ?? transferNow("read", offset, target) : undefined
     }
 
     const flush = Effect.async<void, IoError>((resume) => {

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Either, FastCheck as fc } from "effect"
 import { ChapterIndex, Geometry, RecordGenerator } from "@effect-uds/volume"
-import { BitWriter, readBits } from "../../packages/volume/src/internal/bitStream.js"
+import { BitWriter, readBits } from "../../packages/volume/src/internal/format/bitStream.js"
 import {
   decodeKeyCode,
   INCR_KEYS,
@@ -9,9 +9,9 @@ import {
   MIN_BITS,
   MIN_KEYS,
   putValueAndKeyCode
-} from "../../packages/volume/src/internal/deltaCode.js"
-import { packIndexPages } from "../../packages/volume/src/internal/indexPagePacker.js"
-import { buildOpenChapterIndex } from "../../packages/volume/src/internal/openChapterIndex.js"
+} from "../../packages/volume/src/internal/format/deltaCode.js"
+import { packIndexPages } from "../../packages/volume/src/internal/format/indexPagePacker.js"
+import { buildOpenChapterIndex } from "../../packages/volume/src/internal/format/openChapterIndex.js"
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString("hex")
 const makeGeometry = (options: Geometry.Options = {}): Geometry.Geometry => Effect.runSync(Geometry.make(options))

@@ -3,8 +3,8 @@ import * as path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Either, FastCheck } from "effect"
 import { Geometry, IndexLayout, VolumeError } from "@effect-uds/volume"
-import { murmurHash3x64 } from "../../packages/volume/src/internal/murmurHash3.js"
-import { nonceHash, primaryNonce, volumeNonce } from "../../packages/volume/src/internal/nonce.js"
+import { murmurHash3x64 } from "../../packages/volume/src/internal/format/murmurHash3.js"
+import { nonceHash, primaryNonce, volumeNonce } from "../../packages/volume/src/internal/format/nonce.js"
 import { readMeta, skipReason, vectorsDir, vectorsPresent } from "../support/vectors.js"
 
 const hexOf = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex")

@@ -7,13 +7,13 @@
  */
 import { Context, Effect, Layer } from "effect"
 import type { InvalidArgument, IoError } from "./VolumeError.js"
-import { type CrashControlService, makeCrashableDevice } from "./internal/crashableDevice.js"
-import { readIntoAny } from "./internal/deviceAccess.js"
-import { type FaultControlService, makeFaultyDevice } from "./internal/faultyDevice.js"
-import { type FileOptions, makeFileDevice } from "./internal/fileDevice.js"
-import { makeMemoryDevice } from "./internal/memoryDevice.js"
+import { type CrashControlService, makeCrashableDevice } from "./internal/device/crashableDevice.js"
+import { readIntoAny } from "./internal/device/deviceAccess.js"
+import { type FaultControlService, makeFaultyDevice } from "./internal/device/faultyDevice.js"
+import { type FileOptions, makeFileDevice } from "./internal/device/fileDevice.js"
+import { makeMemoryDevice } from "./internal/device/memoryDevice.js"
 
-export type { CrashControlService, CrashOptions } from "./internal/crashableDevice.js"
+export type { CrashControlService, CrashOptions } from "./internal/device/crashableDevice.js"
 export type {
   CorruptOptions,
   DelayOptions,
@@ -22,9 +22,9 @@ export type {
   FaultTarget,
   Operation,
   OperationCounts
-} from "./internal/faultyDevice.js"
-export { overlaps } from "./internal/faultyDevice.js"
-export type { FileOptions } from "./internal/fileDevice.js"
+} from "./internal/device/faultyDevice.js"
+export { overlaps } from "./internal/device/faultyDevice.js"
+export type { FileOptions } from "./internal/device/fileDevice.js"
 
 /**
  * What a block device provides. Reads and writes at any offsets are

@@ -7,10 +7,10 @@
  */
 import { Either } from "effect"
 import type { Geometry } from "./Geometry.js"
-import { chapterDeltaList } from "./internal/chapterHash.js"
-import { decodeIndexPage } from "./internal/indexPageDecoder.js"
-import { packIndexPages } from "./internal/indexPagePacker.js"
-import { buildOpenChapterIndex } from "./internal/openChapterIndex.js"
+import { chapterDeltaList } from "./internal/format/chapterHash.js"
+import { decodeIndexPage } from "./internal/format/indexPageDecoder.js"
+import { packIndexPages } from "./internal/format/indexPagePacker.js"
+import { buildOpenChapterIndex } from "./internal/format/openChapterIndex.js"
 import { CorruptData } from "./VolumeError.js"
 
 /** A decoded, fully validated index page. */

@@ -11,7 +11,7 @@
  */
 import { Effect, Either } from "effect"
 import * as Geometry from "./Geometry.js"
-import { primaryNonce, volumeNonce } from "./internal/nonce.js"
+import { primaryNonce, volumeNonce } from "./internal/format/nonce.js"
 import { CorruptData } from "./VolumeError.js"
 
 /** The layout's allocation unit: every region is a whole number of these. */

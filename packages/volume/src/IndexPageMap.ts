@@ -7,7 +7,7 @@
  */
 import { Context, Effect, Either, Layer } from "effect"
 import type { Geometry } from "./Geometry.js"
-import { chapterDeltaList } from "./internal/chapterHash.js"
+import { chapterDeltaList } from "./internal/format/chapterHash.js"
 import { CorruptData } from "./VolumeError.js"
 
 const MAGIC = "ALBIPM02"

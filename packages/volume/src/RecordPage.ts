@@ -13,10 +13,10 @@
  */
 import { Either } from "effect"
 import { BYTES_PER_RECORD, NAME_SIZE, type Geometry } from "./Geometry.js"
-import { slotOfRank } from "./internal/heapOrder.js"
-import { sortByName, wordAt } from "./internal/nameSort.js"
+import { slotOfRank } from "./internal/format/heapOrder.js"
+import { sortByName, wordAt } from "./internal/format/nameSort.js"
 import { InvalidArgument } from "./VolumeError.js"
-import { checkName } from "./internal/volumeInput.js"
+import { checkName } from "./internal/volume/volumeInput.js"
 
 /**
  * `InvalidArgument` when `records` is not exactly one page of records

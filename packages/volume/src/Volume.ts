@@ -16,12 +16,12 @@ import * as PageCache from "./PageCache.js"
 import * as ReadQueue from "./ReadQueue.js"
 import * as RecordPage from "./RecordPage.js"
 import { CorruptData, InvalidArgument, IoError, type Queued, type VolumeError } from "./VolumeError.js"
-import { makeChapterMaps } from "./internal/chapterMaps.js"
-import { chapterPagesAgree } from "./internal/chapterPages.js"
-import { makeLookupCached } from "./internal/cachedLookup.js"
-import { NEED_CHAPTER_MAP, type Step } from "./internal/lookupStep.js"
-import { makePageReader } from "./internal/pageReader.js"
-import { checkIndex, checkName, checkRecords, checkVirtualChapter } from "./internal/volumeInput.js"
+import { makeChapterMaps } from "./internal/volume/chapterMaps.js"
+import { chapterPagesAgree } from "./internal/volume/chapterPages.js"
+import { makeLookupCached } from "./internal/volume/cachedLookup.js"
+import { NEED_CHAPTER_MAP, type Step } from "./internal/volume/lookupStep.js"
+import { makePageReader } from "./internal/volume/pageReader.js"
+import { checkIndex, checkName, checkRecords, checkVirtualChapter } from "./internal/volume/volumeInput.js"
 
 /** How to open a volume. */
 export interface Options {

@@ -7,8 +7,8 @@
  *
  * @internal
  */
-import type { Service } from "../BlockDevice.js"
-import type { IoError } from "../VolumeError.js"
+import type { Service } from "../../BlockDevice.js"
+import type { IoError } from "../../VolumeError.js"
 
 /** The symbol a device's `DirectReader` hangs on. */
 export const directReadKey: unique symbol = Symbol.for("@effect-uds/volume/DirectRead")

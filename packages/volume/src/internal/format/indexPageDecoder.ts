@@ -11,7 +11,7 @@ import {
   INDEX_PAGE_GUARD_BYTES,
   INDEX_PAGE_HEADER_BYTES,
   LIST_OFFSET_BITS
-} from "../Geometry.js"
+} from "../../Geometry.js"
 import { countZeros, readBits } from "./bitStream.js"
 import { INCR_KEYS, MAX_LIST_BITS, MIN_BITS, MIN_KEYS, NAME_BITS } from "./deltaCode.js"
 import { type PackedIndexPage, PageEntriesBuilder } from "./packedIndexPage.js"

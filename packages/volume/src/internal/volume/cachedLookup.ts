@@ -12,12 +12,12 @@
  * @internal
  */
 import { Deferred, Effect, FiberRef, type Option } from "effect"
-import type { IndexPage } from "../ChapterIndex.js"
-import { type Geometry, mapToPhysicalChapter, physicalPage } from "../Geometry.js"
-import type { Service as IndexPageMap } from "../IndexPageMap.js"
-import type { PageCache } from "../PageCache.js"
-import type { PageRead, ReadQueue } from "../ReadQueue.js"
-import { type CorruptData, type InvalidArgument, type IoError, Queued } from "../VolumeError.js"
+import type { IndexPage } from "../../ChapterIndex.js"
+import { type Geometry, mapToPhysicalChapter, physicalPage } from "../../Geometry.js"
+import type { Service as IndexPageMap } from "../../IndexPageMap.js"
+import type { PageCache } from "../../PageCache.js"
+import type { PageRead, ReadQueue } from "../../ReadQueue.js"
+import { type CorruptData, type InvalidArgument, type IoError, Queued } from "../../VolumeError.js"
 import { chapterPagesAgree } from "./chapterPages.js"
 import type { ChapterMaps } from "./chapterMaps.js"
 import { NEED_CHAPTER_MAP, type Step } from "./lookupStep.js"

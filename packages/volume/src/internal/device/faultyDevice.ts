@@ -5,8 +5,8 @@
  * @internal
  */
 import { Deferred, type Duration, Effect } from "effect"
-import type { Service } from "../BlockDevice.js"
-import { type InvalidArgument, IoError } from "../VolumeError.js"
+import type { Service } from "../../BlockDevice.js"
+import { type InvalidArgument, IoError } from "../../VolumeError.js"
 import { rangeError, readIntoAny } from "./deviceAccess.js"
 
 /** A device operation a fault can target. */

@@ -1,5 +1,5 @@
 // What one synchronous pass of a volume lookup found.
-import type { CorruptData } from "../VolumeError.js"
+import type { CorruptData } from "../../VolumeError.js"
 
 /**
  * The outcome of one synchronous lookup step: the record's data, null for

@@ -4,7 +4,7 @@
  * @internal
  */
 import { Effect } from "effect"
-import type { Service } from "../BlockDevice.js"
+import type { Service } from "../../BlockDevice.js"
 import { rangeError } from "./deviceAccess.js"
 
 /**

@@ -6,11 +6,11 @@
  * @internal
  */
 import { Deferred, Effect } from "effect"
-import type { IndexPage } from "../ChapterIndex.js"
-import { type Geometry, physicalPage as pageOf } from "../Geometry.js"
-import type { PageCache } from "../PageCache.js"
-import type { PageRead, ReadQueue } from "../ReadQueue.js"
-import { CorruptData, IoError } from "../VolumeError.js"
+import type { IndexPage } from "../../ChapterIndex.js"
+import { type Geometry, physicalPage as pageOf } from "../../Geometry.js"
+import type { PageCache } from "../../PageCache.js"
+import type { PageRead, ReadQueue } from "../../ReadQueue.js"
+import { CorruptData, IoError } from "../../VolumeError.js"
 
 /** Page getters over one cache and queue. */
 export interface PageReader {

@@ -5,8 +5,8 @@
  */
 import { Effect, type Scope } from "effect"
 import * as fs from "node:fs"
-import type { Service } from "../BlockDevice.js"
-import { InvalidArgument, IoError } from "../VolumeError.js"
+import type { Service } from "../../BlockDevice.js"
+import { InvalidArgument, IoError } from "../../VolumeError.js"
 import { countError, rangeError, readFresh } from "./deviceAccess.js"
 import { type DirectReader, directReadKey, type WithDirectReader } from "./directRead.js"
 

@@ -11,7 +11,7 @@ import {
   INDEX_PAGE_GUARD_BYTES,
   INDEX_PAGE_HEADER_BYTES,
   LIST_OFFSET_BITS
-} from "../Geometry.js"
+} from "../../Geometry.js"
 import { BitWriter } from "./bitStream.js"
 import { putValueAndKeyCode } from "./deltaCode.js"
 import type { OpenChapterIndex } from "./openChapterIndex.js"

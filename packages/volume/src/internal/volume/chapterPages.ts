@@ -1,7 +1,7 @@
 // Whether the index pages of one physical chapter form a whole chapter (volume.md §11.1).
-import type { IndexPage } from "../ChapterIndex.js"
-import { type Geometry, mapToPhysicalChapter, physicalPage } from "../Geometry.js"
-import { CorruptData } from "../VolumeError.js"
+import type { IndexPage } from "../../ChapterIndex.js"
+import { type Geometry, mapToPhysicalChapter, physicalPage } from "../../Geometry.js"
+import { CorruptData } from "../../VolumeError.js"
 
 /**
  * CorruptData when the index pages read from a physical chapter do not make

@@ -9,7 +9,7 @@
  *
  * @internal
  */
-import type { IndexPage } from "../ChapterIndex.js"
+import type { IndexPage } from "../../ChapterIndex.js"
 
 /** Whether two byte arrays hold the same bytes (a native memcmp). */
 export const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && Buffer.compare(a, b) === 0

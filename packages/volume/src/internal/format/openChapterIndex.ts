@@ -17,7 +17,7 @@
  *
  * @internal
  */
-import { BYTES_PER_RECORD, type Geometry } from "../Geometry.js"
+import { BYTES_PER_RECORD, type Geometry } from "../../Geometry.js"
 import { viewChapterAddress, viewChapterDeltaList } from "./chapterHash.js"
 import { keyCodeBits, MAX_LIST_BITS, MIN_BITS, NAME_BITS } from "./deltaCode.js"
 

@@ -6,10 +6,10 @@
  *
  * @internal
  */
-import type { IndexPage } from "../ChapterIndex.js"
-import { type Geometry, mapToPhysicalChapter } from "../Geometry.js"
-import type { Service as IndexPageMap } from "../IndexPageMap.js"
-import { CorruptData } from "../VolumeError.js"
+import type { IndexPage } from "../../ChapterIndex.js"
+import { type Geometry, mapToPhysicalChapter } from "../../Geometry.js"
+import type { Service as IndexPageMap } from "../../IndexPageMap.js"
+import { CorruptData } from "../../VolumeError.js"
 
 /** Map knowledge and generations of every physical chapter. */
 export interface ChapterMaps {

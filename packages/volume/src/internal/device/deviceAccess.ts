@@ -4,8 +4,8 @@
  * @internal
  */
 import { Effect } from "effect"
-import type { Service } from "../BlockDevice.js"
-import { InvalidArgument, type IoError } from "../VolumeError.js"
+import type { Service } from "../../BlockDevice.js"
+import { InvalidArgument, type IoError } from "../../VolumeError.js"
 
 const isCount = (n: number): boolean => Number.isSafeInteger(n) && n >= 0
 

@@ -5,8 +5,8 @@
  * @internal
  */
 import { Effect } from "effect"
-import type { Service } from "../BlockDevice.js"
-import { type InvalidArgument, IoError } from "../VolumeError.js"
+import type { Service } from "../../BlockDevice.js"
+import { type InvalidArgument, IoError } from "../../VolumeError.js"
 import { countError, rangeError, readFresh, readIntoAny } from "./deviceAccess.js"
 
 /** How much of the unflushed writes reach the device in a simulated crash. */

@@ -1,6 +1,6 @@
 // Checks of caller input to the volume; each returns the InvalidArgument to fail with, or undefined.
-import { type Geometry, NAME_SIZE } from "../Geometry.js"
-import { InvalidArgument } from "../VolumeError.js"
+import { type Geometry, NAME_SIZE } from "../../Geometry.js"
+import { InvalidArgument } from "../../VolumeError.js"
 
 /** A record name must be a Uint8Array of 16 bytes. */
 export const checkName = (name: Uint8Array): InvalidArgument | undefined =>

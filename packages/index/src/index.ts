@@ -1,0 +1,7 @@
+/**
+ * @effect-uds/index: the whole UDS deduplication index on top of
+ * `@effect-uds/volume`.
+ *
+ * @since 0.1.0
+ */
+export * as IndexError from "./IndexError.js"

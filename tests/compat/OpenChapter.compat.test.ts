@@ -1,8 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
-import { IndexLayout, RecordGenerator } from "@effect-uds/volume"
+import { Geometry, IndexLayout, RecordGenerator, RecordPage } from "@effect-uds/volume"
+import { Either } from "effect"
 import { CorruptData } from "../../packages/index/src/IndexError.js"
+import { collate } from "../../packages/index/src/internal/openChapter/collate.js"
 import * as Saved from "../../packages/index/src/internal/openChapter/savedFormat.js"
-import { homeSlot, type OpenChapterZone } from "../../packages/index/src/internal/openChapter/zone.js"
+import { homeSlot, makeZones, type OpenChapterZone } from "../../packages/index/src/internal/openChapter/zone.js"
 import { currentSaveSlot, readIndexTiny, saveSlots, slotRegion } from "../support/indexTiny.js"
 import { skipReason, vectorsPresent } from "../support/vectors.js"
 
@@ -14,15 +16,15 @@ const OPEN_COUNT = 1696
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex")
 
-/** The seed-1 records k = FIRST_OPEN … : name, and data le64(k) ‖ le64(0). */
-const openRecords = (): Array<{ name: Uint8Array; data: Uint8Array }> => {
+/** The seed-1 records k = first … first + count − 1: name, and data le64(k) ‖ le64(0). */
+const postedRecords = (first: number, count: number): Array<{ name: Uint8Array; data: Uint8Array }> => {
   const stream = RecordGenerator.splitMix64(1)
-  for (let skip = 0; skip < 2 * FIRST_OPEN; skip++) stream.next()
-  return Array.from({ length: OPEN_COUNT }, (_, i) => {
+  for (let skip = 0; skip < 2 * first; skip++) stream.next()
+  return Array.from({ length: count }, (_, i) => {
     const name = new Uint8Array(16)
     RecordGenerator.nextName(stream, name)
     const data = new Uint8Array(16)
-    new DataView(data.buffer).setBigUint64(0, BigInt(FIRST_OPEN + i), true)
+    new DataView(data.buffer).setBigUint64(0, BigInt(first + i), true)
     return { name, data }
   })
 }
@@ -40,7 +42,7 @@ const liveRecordsOf = (zone: OpenChapterZone): Array<string> =>
 describe.skipIf(!vectorsPresent)(`index-tiny open chapter${vectorsPresent ? "" : ` (skipped: ${skipReason})`}`, () => {
   const { bytes } = vectorsPresent ? readIndexTiny() : { bytes: new Uint8Array(0) }
   const region = vectorsPresent ? slotRegion(bytes, currentSaveSlot(bytes), IndexLayout.RegionKind.OpenChapter) : bytes
-  const expected = vectorsPresent ? openRecords() : []
+  const expected = vectorsPresent ? postedRecords(FIRST_OPEN, OPEN_COUNT) : []
 
   it("loads into one zone: 1696 records, the seed-1 names k = 98,304 … 99,999 in order, each found with le64(k)", () => {
     const { summary, zones } = mustLoad(Saved.load(region, RECORDS_PER_CHAPTER, 1, zoneOfCount(1)))
@@ -116,5 +118,32 @@ describe.skipIf(!vectorsPresent)(`index-tiny open chapter${vectorsPresent ? "" :
     const result = Saved.load(discarded, RECORDS_PER_CHAPTER, 1, zoneOfCount(1))
     assert.instanceOf(result, CorruptData)
     assert.match((result as CorruptData).message, /discarded/)
+  })
+
+  it("the 100,000 posts through one zone, closing at each full chapter, give index-tiny's record pages and open chapter", () => {
+    const layout = Either.getOrThrow(IndexLayout.parse(bytes))
+    const geometry = layout.geometry
+    assert.strictEqual(geometry.recordsPerChapter, RECORDS_PER_CHAPTER)
+    const zones = makeZones(RECORDS_PER_CHAPTER, 1)
+    const zone = zones[0]!
+    const into = { records: new Uint8Array(RECORDS_PER_CHAPTER * 32), indexed: new Uint8Array(RECORDS_PER_CHAPTER) }
+    let chapter = 0
+    for (const record of postedRecords(0, 100_000)) {
+      if (zone.put(record.name, record.data) > 0) continue
+      // Full: the chapter closes; its collated records are what the volume holds.
+      const collated = collate(zones, RECORDS_PER_CHAPTER, into)!
+      assert.strictEqual(collated.indexedCount, RECORDS_PER_CHAPTER)
+      for (let p = 0; p < geometry.recordPagesPerChapter; p++) {
+        const start = layout.volumeOffset +
+          Geometry.physicalPage(geometry, chapter, geometry.indexPagesPerChapter + p) * geometry.bytesPerPage
+        const page = RecordPage.encode(geometry, collated.records.subarray(p * 1024 * 32, (p + 1) * 1024 * 32))
+        assert.isTrue(Buffer.from(page).equals(Buffer.from(bytes.subarray(start, start + geometry.bytesPerPage))), `chapter ${chapter} page ${p}`)
+      }
+      zone.reset()
+      chapter++
+    }
+    assert.strictEqual(chapter, 3)
+    const saved = Saved.save(zones)
+    assert.isTrue(Buffer.from(region.subarray(0, saved.length)).equals(Buffer.from(saved)))
   })
 })

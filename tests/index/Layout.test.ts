@@ -48,6 +48,31 @@ const imageOf = (layout: Layout, writes: ReadonlyArray<{ offset: number; bytes: 
   return image
 }
 
+// A save slot header block written by hand from layout.md §2.1: table header and entries
+// [start, count, kind, instance]; the payload is left for the caller.
+const handWrittenTable = (
+  type: number,
+  regionBlocks: number,
+  payloadBytes: number,
+  entries: ReadonlyArray<readonly [number, number, number, number]>
+) => {
+  const expected = new Uint8Array(4096)
+  const view = new DataView(expected.buffer)
+  view.setBigUint64(0, 0x416c6252676e3031n, true)
+  view.setBigUint64(8, BigInt(regionBlocks), true)
+  view.setUint16(16, type, true)
+  view.setUint16(18, 1, true)
+  view.setUint16(20, entries.length, true)
+  view.setUint16(22, payloadBytes, true)
+  entries.forEach(([start, count, kind, instance], i) => {
+    view.setBigUint64(24 + 24 * i, BigInt(start), true)
+    view.setBigUint64(32 + 24 * i, BigInt(count), true)
+    view.setUint16(44 + 24 * i, kind, true)
+    view.setUint16(46 + 24 * i, instance, true)
+  })
+  return { expected, view }
+}
+
 // layout.md §5.6: index-tiny's slot 1 state.
 const TINY_SLOT1: SaveState = { timestamp: 1795503131738n, newestChapter: 3n, oldestChapter: 0n, lastSave: 2n }
 
@@ -74,21 +99,7 @@ describe("creating a layout", () => {
     Effect.gen(function*() {
       const { layout, writes } = created(yield* tinyConfig)
       // layout.md §2.3 for slot 0 of the tiny layout: 374 blocks from 1130, 1 page map block.
-      const expected = new Uint8Array(4096)
-      const view = new DataView(expected.buffer)
-      view.setBigUint64(0, 0x416c6252676e3031n, true)
-      view.setBigUint64(8, 374n, true)
-      view.setUint16(16, 4, true)
-      view.setUint16(18, 1, true)
-      view.setUint16(20, 3, true)
-      view.setUint16(22, 24, true)
-      const entries = [[1130, 1, 1], [1131, 1, 301], [1132, 372, 0]] as const
-      entries.forEach(([start, count, kind], i) => {
-        view.setBigUint64(24 + 24 * i, BigInt(start), true)
-        view.setBigUint64(32 + 24 * i, BigInt(count), true)
-        view.setUint16(44 + 24 * i, kind, true)
-        view.setUint16(46 + 24 * i, 65535, true)
-      })
+      const { expected } = handWrittenTable(4, 374, 24, [[1130, 1, 1, 65535], [1131, 1, 301, 65535], [1132, 372, 0, 65535]])
       assert.strictEqual(hexOf(writes[0]!.bytes), hexOf(expected))
       const decoded = writes.slice(0, 2).map((w, slot) => decodeSaveSlot(layout, slot, w.bytes))
       assert.deepStrictEqual(decoded.map((d) => Either.getOrThrow(d).state), ["unsaved", "unsaved"])
@@ -168,21 +179,12 @@ describe("save slot headers", () => {
     Effect.gen(function*() {
       const { layout } = created(yield* tinyConfig)
       // index-tiny's slot 1 header (layout.md §5.6, §9), written by hand.
-      const expected = new Uint8Array(4096)
-      const view = new DataView(expected.buffer)
-      view.setBigUint64(0, 0x416c6252676e3031n, true)
-      view.setBigUint64(8, 374n, true)
-      view.setUint16(16, 2, true)
-      view.setUint16(18, 1, true)
-      view.setUint16(20, 4, true)
-      view.setUint16(22, 64, true)
-      const entries = [[1504, 1, 1, 65535], [1505, 1, 301, 65535], [1506, 115, 302, 0], [1621, 257, 303, 65535]] as const
-      entries.forEach(([start, count, kind, instance], i) => {
-        view.setBigUint64(24 + 24 * i, BigInt(start), true)
-        view.setBigUint64(32 + 24 * i, BigInt(count), true)
-        view.setUint16(44 + 24 * i, kind, true)
-        view.setUint16(46 + 24 * i, instance, true)
-      })
+      const { expected, view } = handWrittenTable(2, 374, 64, [
+        [1504, 1, 1, 65535],
+        [1505, 1, 301, 65535],
+        [1506, 115, 302, 0],
+        [1621, 257, 303, 65535]
+      ])
       view.setBigUint64(0x78, 1795503131738n, true)
       view.setBigUint64(0x80, 7695676730985033186n, true)
       view.setUint32(0x88, 1, true)

@@ -6,7 +6,7 @@
 import * as Command from "@effect/cli/Command"
 import { Console, Effect } from "effect"
 import { boundariesText } from "../format.js"
-import { openVolume, withVolume } from "../openVolume.js"
+import { locateVolume, withVolume } from "../locateVolume.js"
 import { fileArg, jsonFlag, volumeFlags } from "../volumeFlags.js"
 
 /** The `boundaries` command. */
@@ -15,8 +15,8 @@ export const boundaries = Command.make(
   { file: fileArg, json: jsonFlag, flags: volumeFlags },
   ({ file, flags, json }) =>
     Effect.gen(function*() {
-      const opened = yield* openVolume(file, flags)
-      const found = yield* withVolume(opened, (volume) => volume.findChapterBoundaries)
+      const located = yield* locateVolume(file, flags)
+      const found = yield* withVolume(located, (volume) => volume.findChapterBoundaries)
       yield* Console.log(json ? JSON.stringify(found) : boundariesText(found))
     })
 ).pipe(Command.withDescription("find the oldest and newest virtual chapters, as after a crash"))

@@ -17,7 +17,7 @@ import * as path from "node:path"
 import { CheckFailed, UsageError } from "../CliError.js"
 import * as Description from "../description.js"
 import { boundariesText, geometryText } from "../format.js"
-import { openVolume, withVolume } from "../openVolume.js"
+import { locateVolume, withVolume } from "../locateVolume.js"
 import { withProgress } from "../progress.js"
 import { noVolumeFlags } from "../volumeFlags.js"
 
@@ -147,9 +147,9 @@ export const demo = Command.make(
       }).pipe(Effect.provide(Volume.layer({ geometry, nonce }).pipe(Layer.provide(device))))
 
       // Reopened from its description file, as `inspect` would, the volume finds its own boundaries.
-      const opened = yield* openVolume(file, noVolumeFlags)
+      const located = yield* locateVolume(file, noVolumeFlags)
       const searchStart = performance.now()
-      const boundaries = yield* withVolume(opened, (volume) => volume.findChapterBoundaries)
+      const boundaries = yield* withVolume(located, (volume) => volume.findChapterBoundaries)
       const searchMs = performance.now() - searchStart
 
       const records = chapters * geometry.recordsPerChapter

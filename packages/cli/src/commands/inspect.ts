@@ -8,7 +8,7 @@ import * as Command from "@effect/cli/Command"
 import { Console, Effect } from "effect"
 import { heldChapter } from "../chapters.js"
 import { boundariesText, geometryJson, geometryText } from "../format.js"
-import { openVolume, withVolume } from "../openVolume.js"
+import { locateVolume, withVolume } from "../locateVolume.js"
 import { fileArg, jsonFlag, volumeFlags } from "../volumeFlags.js"
 
 const SOURCE_TEXT = {
@@ -23,9 +23,9 @@ export const inspect = Command.make(
   { file: fileArg, json: jsonFlag, flags: volumeFlags },
   ({ file, flags, json }) =>
     Effect.gen(function*() {
-      const opened = yield* openVolume(file, flags)
-      const { geometry, nonce, volumeOffset } = opened
-      const { boundaries, chapters } = yield* withVolume(opened, (volume) =>
+      const located = yield* locateVolume(file, flags)
+      const { geometry, nonce, volumeOffset } = located
+      const { boundaries, chapters } = yield* withVolume(located, (volume) =>
         Effect.all({
           boundaries: volume.findChapterBoundaries,
           chapters: Effect.forEach(
@@ -43,7 +43,7 @@ export const inspect = Command.make(
         }))
       }
       const lines = [
-        `file:       ${file}: ${SOURCE_TEXT[opened.source]}`,
+        `file:       ${file}: ${SOURCE_TEXT[located.source]}`,
         `geometry:   ${geometryText(geometry)}`,
         `nonce:      ${nonce} (0x${nonce.toString(16).padStart(16, "0")})`,
         `volume:     bytes ${volumeOffset}..${volumeOffset + geometry.bytesPerVolume - 1} of the file`,

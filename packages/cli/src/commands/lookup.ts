@@ -11,7 +11,7 @@ import * as Options from "@effect/cli/Options"
 import { Geometry, RecordGenerator, type Volume, type VolumeError } from "@effect-uds/volume"
 import { Console, Effect, Option } from "effect"
 import { UsageError } from "../CliError.js"
-import { openVolume, withVolume } from "../openVolume.js"
+import { locateVolume, withVolume } from "../locateVolume.js"
 import { fileArg, jsonFlag, volumeFlags } from "../volumeFlags.js"
 
 const namesArg = Args.text({ name: "NAME_HEX" }).pipe(
@@ -94,10 +94,10 @@ export const lookup = Command.make(
       if (Option.isSome(chapter) && (!Number.isSafeInteger(chapter.value) || chapter.value < 0)) {
         return yield* new UsageError({ message: `--chapter must be a non-negative integer, got ${chapter.value}` })
       }
-      const opened = yield* openVolume(file, flags)
-      const found = yield* withVolume(opened, (volume) => Effect.forEach(parsed, (name) => lookupOne(volume, name, chapter)))
+      const located = yield* locateVolume(file, flags)
+      const found = yield* withVolume(located, (volume) => Effect.forEach(parsed, (name) => lookupOne(volume, name, chapter)))
       const lines = found.map((one, i) =>
-        (names.length > 1 && !json ? `${names[i]}: ` : "") + describeFound(one, json, opened.geometry))
+        (names.length > 1 && !json ? `${names[i]}: ` : "") + describeFound(one, json, located.geometry))
       yield* Console.log(lines.join("\n"))
     })
 ).pipe(Command.withDescription("print the data of record names, or \"not found\""))

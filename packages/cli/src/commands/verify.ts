@@ -9,7 +9,7 @@ import * as Command from "@effect/cli/Command"
 import { Geometry, type Volume, type VolumeError } from "@effect-uds/volume"
 import { Console, Effect } from "effect"
 import { CheckFailed } from "../CliError.js"
-import { openVolume, withVolume } from "../openVolume.js"
+import { locateVolume, withVolume } from "../locateVolume.js"
 import { type Progress, withProgress } from "../progress.js"
 import { checkRecordPage } from "../recordPageCheck.js"
 import { fileArg, volumeFlags } from "../volumeFlags.js"
@@ -84,9 +84,9 @@ export const verify = Command.make(
   { file: fileArg, flags: volumeFlags },
   ({ file, flags }) =>
     Effect.gen(function*() {
-      const opened = yield* openVolume(file, flags)
+      const located = yield* locateVolume(file, flags)
       const tally: Tally = { chapters: 0, indexPages: 0, recordPages: 0, records: 0, problems: 0 }
-      const range = yield* withVolume(opened, (volume) =>
+      const range = yield* withVolume(located, (volume) =>
         Effect.gen(function*() {
           const found = yield* Effect.either(volume.findChapterBoundaries)
           if (found._tag === "Left") {
@@ -98,7 +98,7 @@ export const verify = Command.make(
           const { highest, isEmpty, lowest } = found.right
           if (isEmpty) return "no chapters (the volume is empty)"
           const count = highest - lowest + 1
-          yield* withProgress("verify", count * opened.geometry.recordPagesPerChapter, (progress) =>
+          yield* withProgress("verify", count * located.geometry.recordPagesPerChapter, (progress) =>
             Effect.forEach(
               Array.from({ length: count }, (_, i) => lowest + i),
               (virtualChapter) => checkChapter(volume, virtualChapter, tally, progress),

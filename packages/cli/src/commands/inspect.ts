@@ -9,6 +9,7 @@ import { Console, Effect } from "effect"
 import { heldChapter } from "../chapters.js"
 import { boundariesText, geometryJson, geometryText } from "../format.js"
 import { locateVolume, withVolume } from "../locateVolume.js"
+import { unmatchedProblem } from "../unmatchedVolume.js"
 import { fileArg, jsonFlag, volumeFlags } from "../volumeFlags.js"
 
 const SOURCE_TEXT = {
@@ -33,12 +34,14 @@ export const inspect = Command.make(
             (physical) => Effect.map(heldChapter(volume, nonce, physical), (vcn) => ({ physical, virtualChapter: vcn ?? null }))
           )
         }))
+      const problem = boundaries.isEmpty ? yield* unmatchedProblem(located) : undefined
       if (json) {
         return yield* Console.log(JSON.stringify({
           geometry: geometryJson(geometry),
           nonce: nonce.toString(),
           volumeOffset,
           boundaries,
+          problem: problem ?? null,
           chapters
         }))
       }
@@ -47,7 +50,7 @@ export const inspect = Command.make(
         `geometry:   ${geometryText(geometry)}`,
         `nonce:      ${nonce} (0x${nonce.toString(16).padStart(16, "0")})`,
         `volume:     bytes ${volumeOffset}..${volumeOffset + geometry.bytesPerVolume - 1} of the file`,
-        `boundaries: ${boundariesText(boundaries)}`,
+        `boundaries: ${problem ?? boundariesText(boundaries)}`,
         "chapters:   physical -> virtual",
         ...chapters.map(({ physical, virtualChapter }) =>
           `  ${String(physical).padStart(6)} -> ${virtualChapter === null ? "bad" : virtualChapter}`)

@@ -17,7 +17,7 @@ import * as path from "node:path"
 import { CheckFailed, UsageError } from "../CliError.js"
 import { integerOption } from "../integerOption.js"
 import * as Description from "../description.js"
-import { boundariesText, geometryJson, geometryText } from "../format.js"
+import { boundariesText, geometryJson, geometryText, hex } from "../format.js"
 import { locateVolume, withVolume } from "../locateVolume.js"
 import { withProgress } from "../progress.js"
 import { jsonFlag, noVolumeFlags } from "../volumeFlags.js"
@@ -100,7 +100,7 @@ const lookUp = (volume: Volume.Service, samples: ReadonlyArray<Sample>, oldestLi
         present++
         if (Option.isSome(result)) {
           found++
-          if (RecordGenerator.toHex(result.value) !== RecordGenerator.toHex(sample.data)) wrong++
+          if (hex(result.value) !== hex(sample.data)) wrong++
         }
       } else {
         expired++

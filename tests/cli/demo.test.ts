@@ -37,10 +37,16 @@ describe.concurrent("uds-volume demo and the volume it writes", () => {
   it("writes 20 chapters that wrap the 16-chapter volume and finds every written name it looks up", () => {
     assert.strictEqual(demo.status, 0, demo.stderr)
     assert.include(demo.stdout, "20 chapters (virtual 0..19)")
-    assert.include(demo.stdout, "hit rate 100.0%, 0 wrong data")
+    assert.include(demo.stdout, "1024 written names: 1024 found (100.0%), 0 wrong data")
+    assert.notInclude(demo.stdout, "hit rate")
     assert.include(demo.stdout, "virtual chapters 4..19 (16 chapters) after reopening")
     assert.match(demo.stdout, /never-written names: 0 found/)
     assert.strictEqual(fs.statSync(volume).size, geometry.bytesPerVolume)
+  })
+
+  it("ends with a next: command that runs from a clone set up as the README says (pnpm through npx)", () => {
+    assert.match(demo.stdout, /^next:\s+npx --yes pnpm@9\.15\.9 --silent uds-volume inspect (\S+)$/m)
+    assert.strictEqual(/^next:.* inspect (\S+)$/m.exec(demo.stdout)?.[1], volume)
   })
 
   it("describes the volume in demo.volume.json beside it", () => {
@@ -83,6 +89,19 @@ describe.concurrent("uds-volume demo and the volume it writes", () => {
     assert.strictEqual(sha256(volume), before)
   })
 
+  it("verify --json, with the flag before FILE, prints one object: what it checked and no problems", async () => {
+    const { status, stderr, stdout } = await runCli("verify", "--json", volume)
+    assert.strictEqual(status, 0, stderr)
+    assert.deepStrictEqual(JSON.parse(stdout), {
+      boundaries: { lowest: 4, highest: 19, isEmpty: false },
+      chapters: 16,
+      indexPages: 16 * geometry.indexPagesPerChapter,
+      recordPages: 16 * 64,
+      records: 16 * R,
+      problems: []
+    })
+  })
+
   it("lookup --json searches newest to oldest: live records are found, overwritten and unknown names are not", async () => {
     const newest = record(19, 5)
     const oldest = record(4, R - 1)
@@ -91,10 +110,10 @@ describe.concurrent("uds-volume demo and the volume it writes", () => {
     const { status, stdout } = await runCli("lookup", volume, newest.name, oldest.name, overwritten.name, unknown, "--json")
     assert.strictEqual(status, 0)
     assert.deepStrictEqual(stdout.trim().split("\n").map((line) => JSON.parse(line)), [
-      { found: true, data: newest.data, virtualChapter: 19 },
-      { found: true, data: oldest.data, virtualChapter: 4 },
-      { found: false, data: null, virtualChapter: null },
-      { found: false, data: null, virtualChapter: null }
+      { found: true, data: newest.data, virtualChapter: 19, scope: "volume" },
+      { found: true, data: oldest.data, virtualChapter: 4, scope: "volume" },
+      { found: false, data: null, virtualChapter: null, scope: "volume" },
+      { found: false, data: null, virtualChapter: null, scope: "volume" }
     ])
   })
 
@@ -130,6 +149,24 @@ describe.concurrent("uds-volume demo and the volume it writes", () => {
     assert.include(problems[0], `chapter 3 (virtual 19) page ${pageInChapter} (record page 10, physical page ${physicalPage})`)
     assert.include(stdout, "1 problem found")
     assert.include(stderr, "1 problem found")
+    const json = await runInProcess("verify", copy, "--json")
+    assert.strictEqual(json.status, 1)
+    const listed = JSON.parse(json.stdout).problems
+    assert.lengthOf(listed, 1)
+    assert.deepInclude(listed[0], { physicalChapter: 3, virtualChapter: 19, pageInChapter, physicalPage })
+  })
+
+  it("demo --json prints one object with the summary", async () => {
+    const target = path.join(dir, "json-demo")
+    const { status, stdout } = await runInProcess("demo", "--dir", target, "--chapters", "2", "--json")
+    assert.strictEqual(status, 0)
+    const summary = JSON.parse(stdout)
+    assert.strictEqual(summary.volume, path.join(target, "demo.volume"))
+    assert.strictEqual(summary.chapters, 2)
+    assert.strictEqual(summary.lookups.found, summary.lookups.present)
+    assert.strictEqual(summary.lookups.foundPercent, 100)
+    assert.deepStrictEqual(summary.boundaries, { lowest: 0, highest: 1, isEmpty: false })
+    assert.strictEqual(summary.next, `npx --yes pnpm@9.15.9 --silent uds-volume inspect ${summary.volume}`)
   })
 
   it("without --dir writes into a new temp directory and says where", async () => {

@@ -27,7 +27,10 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
 const binaryCases: ReadonlyArray<Case> = [
   ["a missing file", ["inspect", path.join(dir, "missing.bin")], /missing\.bin: no such file/],
   ["a file that is neither an index nor described", ["verify", junk], /not a UDS index .* --bytes-per-page.*missing: .*--nonce/],
-  ["a flag that is not a number", ["inspect", junk, ...FLAGS.slice(2), "--bytes-per-page", "many"], /'many' is not a integer/],
+  ["a flag that is not a number", ["inspect", junk, ...FLAGS.slice(2), "--bytes-per-page", "many"],
+    /--bytes-per-page must be an integer from 32 to 65536, a multiple of 32 \(decimal digits only\), got "many"/],
+  ["a number that is only too large", ["inspect", junk, ...FLAGS, "--offset", "9007199254740993"],
+    /--offset must be an integer from 0 to 9007199254740991, got "9007199254740993"/],
   ["a malformed name", ["lookup", junk, "abc123", ...FLAGS], /NAME_HEX must be 32 hex digits .* got "abc123"/]
 ]
 
@@ -35,6 +38,10 @@ describe.concurrent("uds-volume (subprocess) on bad input", () => {
   for (const [what, args, message] of binaryCases) {
     it(`reports ${what} in one line and exits 2`, async () => assertBadInput(await runCli(...args), message))
   }
+
+  it("with no command exits 2 with a usage hint naming the commands and --help", async () => {
+    assertBadInput(await runCli(), /no command given: usage: uds-volume <command>.*demo, inspect, verify, lookup.*uds-volume --help/)
+  })
 })
 
 // The same command line in process, for every other kind of bad input.
@@ -42,14 +49,24 @@ const cases: ReadonlyArray<Case> = [
   ["a directory", ["inspect", dir], /regular file/],
   ["flags describing a volume larger than the file", ["boundaries", junk, ...FLAGS], /needs 593920 bytes .* has 65536/],
   ["an offset leaving too little room", ["inspect", junk, ...FLAGS, "--offset", "70000"], /needs 593920 bytes from byte 70000/],
-  ["a geometry out of range", ["inspect", junk, ...FLAGS.slice(2), "--bytes-per-page", "16"], /bytesPerPage must be an integer from 32/],
+  ["a geometry out of range", ["inspect", junk, ...FLAGS, "--sparse-chapters-per-volume", "16"],
+    /sparseChaptersPerVolume must be an integer from 0 to 15/],
   ["a nonce of 2^64", ["inspect", junk, ...GEOMETRY, "--nonce", "18446744073709551616"], /--nonce must be an integer from 0 to 2\^64 - 1/],
   ["a nonce that is not a number", ["inspect", junk, ...GEOMETRY, "--nonce", "0xZZ"], /--nonce must be/],
   ["flags missing only the nonce", ["inspect", junk, ...GEOMETRY], /missing: --nonce\)/],
   ["a missing NAME_HEX", ["lookup", junk, ...FLAGS], /Missing argument <NAME_HEX>/],
-  ["a negative --chapter", ["lookup", junk, "00".repeat(16), "--chapter", "-1", ...FLAGS], /--chapter must be a non-negative integer/],
+  ["a negative --chapter", ["lookup", junk, "00".repeat(16), "--chapter", "-1", ...FLAGS],
+    /--chapter must be an integer from 0 to 9007199254740991 \(decimal digits only\), got "-1"/],
+  ["a page size that is not a multiple of 32", ["inspect", junk, ...FLAGS.slice(2), "--bytes-per-page", "4100"],
+    /--bytes-per-page must be an integer from 32 to 65536, a multiple of 32, got "4100"/],
+  ["a page size in exponent notation", ["inspect", junk, ...FLAGS.slice(2), "--bytes-per-page", "4e3"], /decimal digits only\), got "4e3"/],
+  ["a page size in hex", ["inspect", junk, ...FLAGS.slice(2), "--bytes-per-page", "0x1000"], /decimal digits only\), got "0x1000"/],
+  ["a chapter count in exponent notation", ["inspect", junk, ...GEOMETRY.slice(0, 4), "--chapters-per-volume", "1e3", "--nonce", "1"],
+    /--chapters-per-volume must be an integer from 1 to 4294967295 \(decimal digits only\), got "1e3"/],
+  ["a --chapter beyond 2^53", ["lookup", junk, "00".repeat(16), "--chapter", "9007199254740993", ...FLAGS],
+    /--chapter must be an integer from 0 to 9007199254740991, got "9007199254740993"/],
   ["an unknown command", ["frobnicate"], /Invalid subcommand/],
-  ["a chapter count of 0", ["demo", "--dir", dir, "--chapters", "0"], /--chapters must be an integer from 1/]
+  ["a chapter count of 0", ["demo", "--dir", dir, "--chapters", "0"], /--chapters must be an integer from 1 to 100000, got "0"/]
 ]
 
 describe("uds-volume (in process) on bad input", () => {

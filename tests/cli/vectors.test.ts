@@ -60,6 +60,16 @@ describe.skipIf(!vectorsPresent).concurrent(`uds-volume on index-tiny (subproces
     assert.strictEqual(status, 0)
     const answers = stdout.trim().split("\n").map((line) => JSON.parse(line))
     assert.deepStrictEqual(answers.map((answer) => answer.data), samples.map((sample) => sample.metadata))
+    assert.deepStrictEqual(answers.map((answer) => answer.scope), samples.map(() => "volume"))
+  })
+
+  it("lookup marks every answer on a whole index as searching the volume region only", async () => {
+    const unknown = "00112233445566778899aabbccddeeff"
+    const { status, stdout } = await runInProcess("lookup", file, samples[0]!.name, unknown)
+    assert.strictEqual(status, 0)
+    const [found, notFound] = stdout.trim().split("\n")
+    assert.match(found!, new RegExp(`^${samples[0]!.name}: ${samples[0]!.metadata} in virtual chapter \\d+ .*\\[volume region only\\]$`))
+    assert.strictEqual(notFound, `${unknown}: not found [volume region only]`)
   })
 
   it("refuses an index whose super block is corrupt, in one line", async () => {

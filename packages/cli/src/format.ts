@@ -51,3 +51,6 @@ export const boundariesText = (b: Boundaries): string =>
   b.isEmpty
     ? "empty: no chapter written"
     : `virtual chapters ${b.lowest}..${b.highest} (${b.highest - b.lowest + 1} chapters)`
+
+/** Bytes as lowercase hex digits, two per byte. */
+export const hex = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("hex")

@@ -1,59 +1,92 @@
 /**
- * A one-line progress bar on stderr, drawn only when stderr is a terminal so
- * that piped output (and stdout, kept for results and --json) stays clean.
+ * Progress on stderr, so that stdout keeps only results and --json: a bar
+ * redrawn in place when stderr is a terminal; otherwise (a log file, CI) a
+ * plain line every few seconds, and only on runs long enough to need one.
  *
  * @since 0.1.0
  */
 import { Console, Effect } from "effect"
 
-/** A running progress bar. */
+/** A running progress report. */
 export interface Progress {
-  /** Counts `n` more units done (redrawn at most every 50 ms). */
+  /** Counts `n` more units done. */
   readonly advance: (n?: number) => void
   /** Prints a line (Console.log) without tearing the bar. */
   readonly print: (line: string) => Effect.Effect<void>
-  /** Removes the bar. */
+  /** Removes the bar, or ends the plain lines with the final count. */
   readonly finish: () => void
 }
 
-const WIDTH = 30
-const REDRAW_MS = 50
+/** Where progress goes: stderr and a clock, replaceable in tests. */
+export interface ProgressOutput {
+  readonly isTerminal: boolean
+  readonly write: (text: string) => void
+  /** Milliseconds from any fixed origin. */
+  readonly now: () => number
+}
 
-/** A bar labelled `label` counting up to `total` units, inert when stderr is not a terminal. */
-export const make = (label: string, total: number): Progress => {
-  const tty = process.stderr.isTTY === true
+/** The process's stderr and clock. */
+export const stderrOutput = (): ProgressOutput => ({
+  isTerminal: process.stderr.isTTY === true,
+  write: (text) => void process.stderr.write(text),
+  now: () => Date.now()
+})
+
+const WIDTH = 30
+/** How often a terminal bar is redrawn. */
+const REDRAW_MS = 50
+/** How often a plain line is written when stderr is not a terminal. */
+export const PLAIN_LINE_MS = 5000
+
+/** A progress report labelled `label` counting up to `total` units. */
+export const make = (label: string, total: number, output: ProgressOutput = stderrOutput()): Progress => {
+  const { isTerminal, now, write } = output
   let done = 0
-  let lastDraw = 0
+  let last = now()
   let shown = false
-  const draw = () => {
+  let linesWritten = 0
+  const counts = () => {
     const fraction = total === 0 ? 1 : Math.min(1, done / total)
+    return { fraction, text: `${Math.floor(fraction * 100)}% ${done}/${total}` }
+  }
+  const draw = () => {
+    const { fraction, text } = counts()
     const filled = Math.round(fraction * WIDTH)
-    const bar = "#".repeat(filled) + ".".repeat(WIDTH - filled)
-    process.stderr.write(`\r${label} [${bar}] ${Math.floor(fraction * 100)}% ${done}/${total}\x1b[K`)
+    write(`\r${label} [${"#".repeat(filled)}${".".repeat(WIDTH - filled)}] ${text}\x1b[K`)
     shown = true
-    lastDraw = Date.now()
+    last = now()
+  }
+  const line = () => {
+    write(`${label}: ${counts().text}\n`)
+    linesWritten++
+    last = now()
   }
   const clear = () => {
-    if (shown) process.stderr.write("\r\x1b[K")
+    if (shown) write("\r\x1b[K")
     shown = false
   }
   return {
     advance: (n = 1) => {
       done += n
-      if (tty && (Date.now() - lastDraw >= REDRAW_MS || done >= total)) draw()
+      if (isTerminal) {
+        if (now() - last >= REDRAW_MS || done >= total) draw()
+      } else if (now() - last >= PLAIN_LINE_MS) {
+        line()
+      }
     },
-    print: (line) =>
-      Effect.sync(() => tty && clear()).pipe(
-        Effect.zipRight(Console.log(line)),
-        Effect.zipRight(Effect.sync(() => tty && draw()))
+    print: (text) =>
+      Effect.sync(() => isTerminal && clear()).pipe(
+        Effect.zipRight(Console.log(text)),
+        Effect.zipRight(Effect.sync(() => isTerminal && draw()))
       ),
     finish: () => {
-      if (tty) clear()
+      if (isTerminal) clear()
+      else if (linesWritten > 0) line()
     }
   }
 }
 
-/** A progress bar for the duration of `use`, removed however `use` ends. */
+/** A progress report for the duration of `use`, finished however `use` ends. */
 export const withProgress = <A, E, R>(
   label: string,
   total: number,

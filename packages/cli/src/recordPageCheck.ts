@@ -4,8 +4,9 @@
  *
  * @since 0.1.0
  */
-import { RecordGenerator, type Volume, type VolumeError } from "@effect-uds/volume"
+import type { Volume, VolumeError } from "@effect-uds/volume"
 import { Effect, Option } from "effect"
+import { hex } from "./format.js"
 
 /** What was wrong on one record page. */
 export interface RecordPageFindings {
@@ -63,7 +64,7 @@ export const checkRecordPage = (
       if (data !== undefined && sameBytes(data, page.subarray(slot * 32 + 16, slot * 32 + 32))) continue
       if (data === undefined) missing++
       else differing++
-      first ??= `slot ${slot}, name ${RecordGenerator.toHex(name)}` + (found._tag === "Left" ? `: ${found.left.message}` : "")
+      first ??= `slot ${slot}, name ${hex(name)}` + (found._tag === "Left" ? `: ${found.left.message}` : "")
     }
     return { outOfOrder: outOfOrderSlots(page, recordsPerPage), missing, differing, first }
   })

@@ -2,6 +2,7 @@
 import { Geometry, RecordGenerator } from "@effect-uds/volume"
 import { Effect } from "effect"
 import * as fs from "node:fs"
+import { CheckFailed } from "../CliError.js"
 import { now, openVolume, progress, settleHeap } from "./benchVolume.js"
 
 /** Calls timed; the figure is their median. */
@@ -61,11 +62,16 @@ export const w4Boundaries = (file: string, syncReads: boolean): Effect.Effect<W4
         }
         const expectedLowest = WRITTEN - geometry.chaptersPerVolume
         if (found.isEmpty || found.lowest !== expectedLowest || found.highest !== WRITTEN - 1) {
-          return yield* Effect.fail(
-            new Error(`found ${found.lowest}..${found.highest}, expected ${expectedLowest}..${WRITTEN - 1}`)
-          )
+          return yield* new CheckFailed({
+            message: `found ${found.lowest}..${found.highest}, expected ${expectedLowest}..${WRITTEN - 1}`
+          })
         }
       }))
     }
     return { msPerCall: median(times), pageReadsPerCall: median(reads) }
-  }).pipe(Effect.mapError((error) => new Error(`W4 failed: ${error.message}`)))
+  }).pipe(Effect.mapError((error) =>
+    // A wrong answer stays a CheckFailed (exit 1); anything else is a failure to run (exit 3).
+    error instanceof CheckFailed
+      ? new CheckFailed({ message: `W4 failed: ${error.message}` })
+      : new Error(`W4 failed: ${error.message}`)
+  ))

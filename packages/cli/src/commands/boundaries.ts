@@ -6,7 +6,8 @@
 import * as Command from "@effect/cli/Command"
 import { Console, Effect } from "effect"
 import { boundariesText } from "../format.js"
-import { openVolume, withVolume } from "../openVolume.js"
+import { locateVolume, withVolume } from "../locateVolume.js"
+import { unmatchedProblem } from "../unmatchedVolume.js"
 import { fileArg, jsonFlag, volumeFlags } from "../volumeFlags.js"
 
 /** The `boundaries` command. */
@@ -15,8 +16,10 @@ export const boundaries = Command.make(
   { file: fileArg, json: jsonFlag, flags: volumeFlags },
   ({ file, flags, json }) =>
     Effect.gen(function*() {
-      const opened = yield* openVolume(file, flags)
-      const found = yield* withVolume(opened, (volume) => volume.findChapterBoundaries)
-      yield* Console.log(json ? JSON.stringify(found) : boundariesText(found))
+      const located = yield* locateVolume(file, flags)
+      const found = yield* withVolume(located, (volume) => volume.findChapterBoundaries)
+      if (json) return yield* Console.log(JSON.stringify(found))
+      const problem = found.isEmpty ? yield* unmatchedProblem(located) : undefined
+      yield* Console.log(problem ?? boundariesText(found))
     })
 ).pipe(Command.withDescription("find the oldest and newest virtual chapters, as after a crash"))

@@ -15,17 +15,21 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { CheckFailed, UsageError } from "../CliError.js"
+import { integerOption } from "../integerOption.js"
 import * as Description from "../description.js"
-import { boundariesText, geometryText } from "../format.js"
-import { openVolume, withVolume } from "../openVolume.js"
+import { boundariesText, geometryJson, geometryText, hex } from "../format.js"
+import { locateVolume, withVolume } from "../locateVolume.js"
 import { withProgress } from "../progress.js"
-import { noVolumeFlags } from "../volumeFlags.js"
+import { jsonFlag, noVolumeFlags } from "../volumeFlags.js"
 
 const GEOMETRY = { bytesPerPage: 4096, recordPagesPerChapter: 64, chaptersPerVolume: 16 } as const
 const SEED = 1
 const SAMPLES_PER_CHAPTER = 64
 const ABSENT_NAMES = 1000
 const FILE_NAME = "demo.volume"
+const MAX_CHAPTERS = 100_000
+// How to run uds-volume from a clone set up as the README says: pnpm comes through npx, it need not be on PATH.
+const RUN_FROM_CLONE = "npx --yes pnpm@9.15.9 --silent uds-volume"
 
 // A record written to the volume, remembered to be looked up again.
 interface Sample {
@@ -96,7 +100,7 @@ const lookUp = (volume: Volume.Service, samples: ReadonlyArray<Sample>, oldestLi
         present++
         if (Option.isSome(result)) {
           found++
-          if (RecordGenerator.toHex(result.value) !== RecordGenerator.toHex(sample.data)) wrong++
+          if (hex(result.value) !== hex(sample.data)) wrong++
         }
       } else {
         expired++
@@ -122,17 +126,14 @@ export const demo = Command.make(
       Options.withDescription("where to write demo.volume and demo.volume.json (default: a new temp dir)"),
       Options.optional
     ),
-    chapters: Options.integer("chapters").pipe(
-      Options.withDescription("chapters to write (the volume holds 16, so more wrap around)"),
+    chapters: integerOption("chapters", { min: 1, max: MAX_CHAPTERS }, "chapters to write (default 20; the volume holds 16, so more wrap around)").pipe(
       Options.withDefault(20)
-    )
+    ),
+    json: jsonFlag
   },
-  ({ chapters, dir }) =>
+  ({ chapters, dir, json }) =>
     Effect.gen(function*() {
       const started = performance.now()
-      if (!Number.isSafeInteger(chapters) || chapters < 1 || chapters > 100_000) {
-        return yield* new UsageError({ message: `--chapters must be an integer from 1 to 100000, got ${chapters}` })
-      }
       const geometry = yield* Geometry.make(GEOMETRY)
       const nonce = crypto.randomBytes(8).readBigUInt64LE()
       const file = yield* prepareFile(dir)
@@ -147,28 +148,50 @@ export const demo = Command.make(
       }).pipe(Effect.provide(Volume.layer({ geometry, nonce }).pipe(Layer.provide(device))))
 
       // Reopened from its description file, as `inspect` would, the volume finds its own boundaries.
-      const opened = yield* openVolume(file, noVolumeFlags)
+      const located = yield* locateVolume(file, noVolumeFlags)
       const searchStart = performance.now()
-      const boundaries = yield* withVolume(opened, (volume) => volume.findChapterBoundaries)
+      const boundaries = yield* withVolume(located, (volume) => volume.findChapterBoundaries)
       const searchMs = performance.now() - searchStart
 
       const records = chapters * geometry.recordsPerChapter
-      const percent = counts.present === 0 ? 100 : (100 * counts.found) / counts.present
-      yield* Console.log([
-        `volume:     ${file} (${geometry.bytesPerVolume} bytes) + ${path.basename(Description.pathOf(file))}`,
-        `geometry:   ${geometryText(geometry)}; nonce ${nonce}`,
-        `written:    ${chapters} chapters (virtual 0..${chapters - 1}), ${records} records in ${seconds(writeMs)} ` +
-          `(${Math.round(records / (writeMs / 1000))} records/s)` +
-          (oldestLive > 0 ? `; chapters 0..${oldestLive - 1} were overwritten` : ""),
-        `lookups:    ${counts.present} written names: ${counts.found} found, hit rate ${percent.toFixed(1)}%, ` +
-          `${counts.wrong} wrong data`,
-        `            ${counts.expired} names of overwritten chapters: ${counts.expiredFound} found; ` +
-          `${counts.absent} never-written names: ${counts.absentFound} found`,
-        `            ${stats.cacheHits} cache hits, ${stats.cacheMisses} misses, ${stats.pagesRead} pages read`,
-        `boundaries: ${boundariesText(boundaries)} after reopening, in ${(searchMs).toFixed(1)} ms`,
-        `time:       ${seconds(performance.now() - started)}`,
-        `next:       pnpm --silent uds-volume inspect ${file}`
-      ].join("\n"))
+      const foundPercent = counts.present === 0 ? 100 : (100 * counts.found) / counts.present
+      const recordsPerSecond = Math.round(records / (writeMs / 1000))
+      const next = `${RUN_FROM_CLONE} inspect ${file}`
+      if (json) {
+        yield* Console.log(JSON.stringify({
+          volume: file,
+          description: Description.pathOf(file),
+          geometry: geometryJson(geometry),
+          nonce: nonce.toString(),
+          chapters,
+          overwritten: oldestLive,
+          records,
+          writeMs,
+          recordsPerSecond,
+          lookups: { ...counts, foundPercent },
+          stats,
+          boundaries,
+          searchMs,
+          timeMs: performance.now() - started,
+          next
+        }))
+      } else {
+        yield* Console.log([
+          `volume:     ${file} (${geometry.bytesPerVolume} bytes) + ${path.basename(Description.pathOf(file))}`,
+          `geometry:   ${geometryText(geometry)}; nonce ${nonce}`,
+          `written:    ${chapters} chapters (virtual 0..${chapters - 1}), ${records} records in ${seconds(writeMs)} ` +
+            `(${recordsPerSecond} records/s)` +
+            (oldestLive > 0 ? `; chapters 0..${oldestLive - 1} were overwritten` : ""),
+          `lookups:    ${counts.present} written names: ${counts.found} found (${foundPercent.toFixed(1)}%), ` +
+            `${counts.wrong} wrong data`,
+          `            ${counts.expired} names of overwritten chapters: ${counts.expiredFound} found; ` +
+            `${counts.absent} never-written names: ${counts.absentFound} found`,
+          `            ${stats.cacheHits} cache hits, ${stats.cacheMisses} misses, ${stats.pagesRead} pages read`,
+          `boundaries: ${boundariesText(boundaries)} after reopening, in ${(searchMs).toFixed(1)} ms`,
+          `time:       ${seconds(performance.now() - started)}`,
+          `next:       ${next}`
+        ].join("\n"))
+      }
       const bad = counts.wrong + counts.expiredFound + counts.absentFound + (counts.present - counts.found)
       const expected = !boundaries.isEmpty && boundaries.lowest === oldestLive && boundaries.highest === chapters - 1
       if (bad > 0 || !expected) return yield* new CheckFailed({ message: "the volume gave wrong answers" })

@@ -8,7 +8,8 @@ import * as Command from "@effect/cli/Command"
 import { Console, Effect } from "effect"
 import { heldChapter } from "../chapters.js"
 import { boundariesText, geometryJson, geometryText } from "../format.js"
-import { openVolume, withVolume } from "../openVolume.js"
+import { locateVolume, withVolume } from "../locateVolume.js"
+import { unmatchedProblem } from "../unmatchedVolume.js"
 import { fileArg, jsonFlag, volumeFlags } from "../volumeFlags.js"
 
 const SOURCE_TEXT = {
@@ -23,9 +24,9 @@ export const inspect = Command.make(
   { file: fileArg, json: jsonFlag, flags: volumeFlags },
   ({ file, flags, json }) =>
     Effect.gen(function*() {
-      const opened = yield* openVolume(file, flags)
-      const { geometry, nonce, volumeOffset } = opened
-      const { boundaries, chapters } = yield* withVolume(opened, (volume) =>
+      const located = yield* locateVolume(file, flags)
+      const { geometry, nonce, volumeOffset } = located
+      const { boundaries, chapters } = yield* withVolume(located, (volume) =>
         Effect.all({
           boundaries: volume.findChapterBoundaries,
           chapters: Effect.forEach(
@@ -33,21 +34,23 @@ export const inspect = Command.make(
             (physical) => Effect.map(heldChapter(volume, nonce, physical), (vcn) => ({ physical, virtualChapter: vcn ?? null }))
           )
         }))
+      const problem = boundaries.isEmpty ? yield* unmatchedProblem(located) : undefined
       if (json) {
         return yield* Console.log(JSON.stringify({
           geometry: geometryJson(geometry),
           nonce: nonce.toString(),
           volumeOffset,
           boundaries,
+          problem: problem ?? null,
           chapters
         }))
       }
       const lines = [
-        `file:       ${file}: ${SOURCE_TEXT[opened.source]}`,
+        `file:       ${file}: ${SOURCE_TEXT[located.source]}`,
         `geometry:   ${geometryText(geometry)}`,
         `nonce:      ${nonce} (0x${nonce.toString(16).padStart(16, "0")})`,
         `volume:     bytes ${volumeOffset}..${volumeOffset + geometry.bytesPerVolume - 1} of the file`,
-        `boundaries: ${boundariesText(boundaries)}`,
+        `boundaries: ${problem ?? boundariesText(boundaries)}`,
         "chapters:   physical -> virtual",
         ...chapters.map(({ physical, virtualChapter }) =>
           `  ${String(physical).padStart(6)} -> ${virtualChapter === null ? "bad" : virtualChapter}`)

@@ -8,10 +8,13 @@
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import { Geometry, RecordGenerator, type Volume, type VolumeError } from "@effect-uds/volume"
+import { Geometry, type Volume, type VolumeError } from "@effect-uds/volume"
 import { Console, Effect, Option } from "effect"
 import { UsageError } from "../CliError.js"
-import { openVolume, withVolume } from "../openVolume.js"
+import { integerOption } from "../integerOption.js"
+import { hex } from "../format.js"
+import { locateVolume, withVolume } from "../locateVolume.js"
+import { unmatchedProblem } from "../unmatchedVolume.js"
 import { fileArg, jsonFlag, volumeFlags } from "../volumeFlags.js"
 
 const namesArg = Args.text({ name: "NAME_HEX" }).pipe(
@@ -19,10 +22,11 @@ const namesArg = Args.text({ name: "NAME_HEX" }).pipe(
   Args.atLeast(1)
 )
 
-const chapterFlag = Options.integer("chapter").pipe(
-  Options.withDescription("look in this virtual chapter only (default: every chapter, newest first)"),
-  Options.optional
-)
+const chapterFlag = Options.optional(integerOption(
+  "chapter",
+  { min: 0, max: Number.MAX_SAFE_INTEGER },
+  "look in this virtual chapter only (default: every chapter, newest first)"
+))
 
 /** The 16-byte name written as 32 hex digits, or a UsageError saying what is allowed. */
 export const parseName = (text: string): Effect.Effect<Uint8Array, UsageError> =>
@@ -37,51 +41,80 @@ interface Found {
   readonly virtualChapter: number
 }
 
+/** One name's answer: its data and chapter, or why it was not found when that is more than "not there". */
+interface Answer {
+  readonly found: Found | undefined
+  readonly note: string | undefined
+}
+
+type Boundaries = { readonly lowest: number; readonly highest: number; readonly isEmpty: boolean }
+
+type LookupError = VolumeError.CorruptData | VolumeError.IoError | VolumeError.InvalidArgument
+
 // Newest chapter first, as the index searches; a chapter that cannot be read
 // is reported on stderr and skipped.
 const searchAll = (
   volume: Volume.Service,
-  name: Uint8Array
-): Effect.Effect<Found | undefined, VolumeError.CorruptData | VolumeError.IoError | VolumeError.InvalidArgument> =>
+  name: Uint8Array,
+  { highest, lowest }: Boundaries
+): Effect.Effect<Found | undefined, LookupError> =>
   Effect.gen(function*() {
-    const { highest, isEmpty, lowest } = yield* volume.findChapterBoundaries
-    if (isEmpty) return undefined
     for (let virtualChapter = highest; virtualChapter >= lowest; virtualChapter--) {
       const found = yield* volume.lookup(name, virtualChapter).pipe(
         Effect.catchTag("CorruptData", (error) =>
-          Effect.as(
-            Console.error(
-              `chapter ${Geometry.mapToPhysicalChapter(volume.geometry, virtualChapter)} (virtual ${virtualChapter}): ` +
-                `skipped: ${error.message}`
-            ),
-            Option.none()
-          ))
+          Effect.as(Console.error(`${chapterName(volume.geometry, virtualChapter)}: skipped: ${error.message}`), Option.none()))
       )
       if (Option.isSome(found)) return { data: found.value, virtualChapter }
     }
     return undefined
   })
 
-const lookupOne = (volume: Volume.Service, name: Uint8Array, chapter: Option.Option<number>) =>
-  Option.match(chapter, {
-    onNone: () => searchAll(volume, name),
-    onSome: (virtualChapter) =>
-      Effect.map(volume.lookup(name, virtualChapter), (data) =>
-        Option.match(data, { onNone: () => undefined, onSome: (data) => ({ data, virtualChapter }) }))
-  })
+const chapterName = (geometry: Geometry.Geometry, virtualChapter: number) =>
+  `chapter ${virtualChapter} (physical ${Geometry.mapToPhysicalChapter(geometry, virtualChapter)})`
 
-const describeFound = (found: Found | undefined, json: boolean, geometry: Geometry.Geometry): string => {
+// One chapter, checked against the boundaries first: a chapter that is not on
+// the volume is an answer, not a page that fails to decode.
+const searchOne = (
+  volume: Volume.Service,
+  name: Uint8Array,
+  virtualChapter: number,
+  boundaries: Boundaries,
+  unmatched: string | undefined
+): Effect.Effect<Answer, UsageError | VolumeError.IoError | VolumeError.InvalidArgument> => {
+  const { highest, isEmpty, lowest } = boundaries
+  if (isEmpty || virtualChapter < lowest || virtualChapter > highest) {
+    const where = isEmpty ? `(${unmatched ?? "it is empty"})` : `(boundaries ${lowest}..${highest})`
+    return Effect.succeed({ found: undefined, note: `chapter ${virtualChapter} is not on the volume ${where}` })
+  }
+  return volume.lookup(name, virtualChapter).pipe(
+    Effect.map((data) => ({
+      found: Option.match(data, { onNone: () => undefined, onSome: (data) => ({ data, virtualChapter }) }),
+      note: undefined
+    })),
+    Effect.catchTag("CorruptData", (error) =>
+      new UsageError({ message: `${chapterName(volume.geometry, virtualChapter)}: ${error.message}` }))
+  )
+}
+
+// Said of every answer read from a whole index: only its volume region was searched.
+const VOLUME_ONLY = " [volume region only]"
+
+const describeAnswer = (answer: Answer, json: boolean, geometry: Geometry.Geometry, volumeOnly: boolean): string => {
+  const { found, note } = answer
   if (json) {
     return JSON.stringify({
       found: found !== undefined,
-      data: found === undefined ? null : RecordGenerator.toHex(found.data),
-      virtualChapter: found?.virtualChapter ?? null
+      data: found === undefined ? null : hex(found.data),
+      virtualChapter: found?.virtualChapter ?? null,
+      scope: "volume",
+      ...(note === undefined ? {} : { note })
     })
   }
-  return found === undefined
-    ? "not found"
-    : `${RecordGenerator.toHex(found.data)} in virtual chapter ${found.virtualChapter} ` +
+  const text = found === undefined
+    ? "not found" + (note === undefined ? "" : `: ${note}`)
+    : `${hex(found.data)} in virtual chapter ${found.virtualChapter} ` +
       `(physical chapter ${Geometry.mapToPhysicalChapter(geometry, found.virtualChapter)})`
+  return text + (volumeOnly ? VOLUME_ONLY : "")
 }
 
 /** The `lookup` command. */
@@ -91,13 +124,29 @@ export const lookup = Command.make(
   ({ chapter, file, flags, json, names }) =>
     Effect.gen(function*() {
       const parsed = yield* Effect.forEach(names, parseName)
-      if (Option.isSome(chapter) && (!Number.isSafeInteger(chapter.value) || chapter.value < 0)) {
-        return yield* new UsageError({ message: `--chapter must be a non-negative integer, got ${chapter.value}` })
-      }
-      const opened = yield* openVolume(file, flags)
-      const found = yield* withVolume(opened, (volume) => Effect.forEach(parsed, (name) => lookupOne(volume, name, chapter)))
-      const lines = found.map((one, i) =>
-        (names.length > 1 && !json ? `${names[i]}: ` : "") + describeFound(one, json, opened.geometry))
+      const located = yield* locateVolume(file, flags)
+      const answers = yield* withVolume(located, (volume) =>
+        Effect.gen(function*() {
+          // One boundary search for every name.
+          const boundaries = yield* volume.findChapterBoundaries
+          const unmatched = boundaries.isEmpty ? yield* unmatchedProblem(located) : undefined
+          return yield* Effect.forEach(parsed, (name): Effect.Effect<Answer, UsageError | LookupError> =>
+            Option.match(chapter, {
+              onSome: (virtualChapter) => searchOne(volume, name, virtualChapter, boundaries, unmatched),
+              onNone: () =>
+                boundaries.isEmpty
+                  ? Effect.succeed<Answer>({ found: undefined, note: unmatched ?? "the volume is empty" })
+                  : Effect.map(searchAll(volume, name, boundaries), (found): Answer => ({ found, note: undefined }))
+            }))
+        }))
+      const volumeOnly = located.source === "index"
+      const lines = answers.map((answer, i) =>
+        (names.length > 1 && !json ? `${names[i]}: ` : "") + describeAnswer(answer, json, located.geometry, volumeOnly))
       yield* Console.log(lines.join("\n"))
     })
-).pipe(Command.withDescription("print the data of record names, or \"not found\""))
+).pipe(Command.withDescription(
+  "print the data of record names, or \"not found\". On a whole UDS index only its volume region (the chapters " +
+    "written to disk) is searched, not the open chapter nor the volume index: names still in the open chapter are " +
+    "not found, and names of chapters the index has already expired may be; every such answer is marked" +
+    VOLUME_ONLY + " (with --json every answer has \"scope\": \"volume\")"
+))

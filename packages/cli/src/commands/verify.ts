@@ -9,17 +9,31 @@ import * as Command from "@effect/cli/Command"
 import { Geometry, type Volume, type VolumeError } from "@effect-uds/volume"
 import { Console, Effect } from "effect"
 import { CheckFailed } from "../CliError.js"
-import { openVolume, withVolume } from "../openVolume.js"
+import { locateVolume, withVolume } from "../locateVolume.js"
 import { type Progress, withProgress } from "../progress.js"
 import { checkRecordPage } from "../recordPageCheck.js"
-import { fileArg, volumeFlags } from "../volumeFlags.js"
+import { unmatchedProblem } from "../unmatchedVolume.js"
+import { fileArg, jsonFlag, volumeFlags } from "../volumeFlags.js"
 
 interface Tally {
   chapters: number
   indexPages: number
   recordPages: number
   records: number
-  problems: number
+}
+
+/** One problem found, as printed and as `--json` lists it. */
+interface Problem {
+  readonly physicalChapter: number | null
+  readonly virtualChapter: number | null
+  readonly pageInChapter: number | null
+  readonly physicalPage: number | null
+  readonly text: string
+}
+
+// Where problems go: printed as they are found (text), or collected for the JSON object.
+interface Findings {
+  readonly report: (problem: Problem, line: string) => Effect.Effect<void>
 }
 
 const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`
@@ -30,6 +44,7 @@ const checkChapter = (
   volume: Volume.Service,
   virtualChapter: number,
   tally: Tally,
+  findings: Findings,
   progress: Progress
 ): Effect.Effect<void, ReadError> =>
   Effect.gen(function*() {
@@ -38,13 +53,19 @@ const checkChapter = (
     const chapter = Geometry.mapToPhysicalChapter(geometry, virtualChapter)
     const firstPage = Geometry.physicalPage(geometry, chapter, 0)
     const report = (pageInChapter: number | undefined, text: string): Effect.Effect<void> => {
-      tally.problems++
       const where = pageInChapter === undefined
         ? ""
         : ` page ${pageInChapter}` + (pageInChapter < indexPagesPerChapter
           ? ` (index page ${pageInChapter}, physical page ${firstPage + pageInChapter})`
           : ` (record page ${pageInChapter - indexPagesPerChapter}, physical page ${firstPage + pageInChapter})`)
-      return progress.print(`chapter ${chapter} (virtual ${virtualChapter})${where}: ${text}`)
+      const problem: Problem = {
+        physicalChapter: chapter,
+        virtualChapter,
+        pageInChapter: pageInChapter ?? null,
+        physicalPage: pageInChapter === undefined ? null : firstPage + pageInChapter,
+        text
+      }
+      return findings.report(problem, `chapter ${chapter} (virtual ${virtualChapter})${where}: ${text}`)
     }
     tally.chapters++
     const index = yield* Effect.either(volume.readChapterIndex(virtualChapter))
@@ -63,56 +84,83 @@ const checkChapter = (
         yield* report(pageInChapter, page.left.message)
         continue
       }
-      const findings = yield* checkRecordPage(volume, virtualChapter, page.right)
+      const found = yield* checkRecordPage(volume, virtualChapter, page.right)
       tally.recordPages++
       tally.records += recordsPerPage
-      const found = [
-        findings.outOfOrder > 0 ? `${plural(findings.outOfOrder, "record")} out of search tree order` : "",
-        findings.missing > 0 ? `${findings.missing} of ${recordsPerPage} records not found through the chapter index` : "",
-        findings.differing > 0 ? `${findings.differing} of ${recordsPerPage} records found with other data` : ""
+      const wrong = [
+        found.outOfOrder > 0 ? `${plural(found.outOfOrder, "record")} out of search tree order` : "",
+        found.missing > 0 ? `${found.missing} of ${recordsPerPage} records not found through the chapter index` : "",
+        found.differing > 0 ? `${found.differing} of ${recordsPerPage} records found with other data` : ""
       ].filter((text) => text !== "")
-      if (found.length > 0) {
-        yield* report(pageInChapter, found.join("; ") + (findings.first === undefined ? "" : ` (first: ${findings.first})`))
+      if (wrong.length > 0) {
+        yield* report(pageInChapter, wrong.join("; ") + (found.first === undefined ? "" : ` (first: ${found.first})`))
       }
       progress.advance()
     }
   })
 
+// A problem of the volume as a whole (its boundaries), not of one chapter.
+const volumeProblem = (text: string): Problem => ({
+  physicalChapter: null,
+  virtualChapter: null,
+  pageInChapter: null,
+  physicalPage: null,
+  text
+})
+
 /** The `verify` command. */
 export const verify = Command.make(
   "verify",
-  { file: fileArg, flags: volumeFlags },
-  ({ file, flags }) =>
+  { file: fileArg, json: jsonFlag, flags: volumeFlags },
+  ({ file, flags, json }) =>
     Effect.gen(function*() {
-      const opened = yield* openVolume(file, flags)
-      const tally: Tally = { chapters: 0, indexPages: 0, recordPages: 0, records: 0, problems: 0 }
-      const range = yield* withVolume(opened, (volume) =>
+      const located = yield* locateVolume(file, flags)
+      const tally: Tally = { chapters: 0, indexPages: 0, recordPages: 0, records: 0 }
+      const problems: Array<Problem> = []
+      const checked = yield* withVolume(located, (volume) =>
         Effect.gen(function*() {
           const found = yield* Effect.either(volume.findChapterBoundaries)
           if (found._tag === "Left") {
             if (found.left._tag === "IoError") return yield* found.left
-            tally.problems++
-            yield* Console.log(`boundaries: ${found.left.message}`)
-            return "no chapters (the boundary search failed)"
+            problems.push(volumeProblem(`boundaries: ${found.left.message}`))
+            if (!json) yield* Console.log(`boundaries: ${found.left.message}`)
+            return { range: "no chapters (the boundary search failed)", boundaries: null }
           }
           const { highest, isEmpty, lowest } = found.right
-          if (isEmpty) return "no chapters (the volume is empty)"
+          if (isEmpty) {
+            const unmatched = yield* unmatchedProblem(located)
+            if (unmatched === undefined) return { range: "no chapters (the volume is empty)", boundaries: found.right }
+            problems.push(volumeProblem(unmatched))
+            if (!json) yield* Console.log(unmatched)
+            return { range: "no chapters (none is readable)", boundaries: found.right }
+          }
           const count = highest - lowest + 1
-          yield* withProgress("verify", count * opened.geometry.recordPagesPerChapter, (progress) =>
-            Effect.forEach(
+          yield* withProgress("verify", count * located.geometry.recordPagesPerChapter, (progress) => {
+            const findings: Findings = {
+              report: (problem, line) =>
+                Effect.suspend(() => (problems.push(problem), json ? Effect.void : progress.print(line)))
+            }
+            return Effect.forEach(
               Array.from({ length: count }, (_, i) => lowest + i),
-              (virtualChapter) => checkChapter(volume, virtualChapter, tally, progress),
+              (virtualChapter) => checkChapter(volume, virtualChapter, tally, findings, progress),
               { discard: true }
-            ))
-          return `virtual chapters ${lowest}..${highest}`
+            )
+          })
+          return { range: `virtual chapters ${lowest}..${highest}`, boundaries: found.right }
         }))
-      yield* Console.log(
-        `checked ${range}: ${tally.chapters} chapters, ${tally.indexPages} index pages, ` +
-          `${tally.recordPages} record pages, ${tally.records} records`
-      )
-      if (tally.problems === 0) return yield* Console.log("no problems found")
-      const problems = `${plural(tally.problems, "problem")} found`
-      yield* Console.log(problems)
-      return yield* new CheckFailed({ message: `${file}: ${problems}` })
+      const summary = problems.length === 0 ? "no problems found" : `${plural(problems.length, "problem")} found`
+      if (json) {
+        yield* Console.log(JSON.stringify({ boundaries: checked.boundaries, ...tally, problems }))
+      } else {
+        yield* Console.log(
+          `checked ${checked.range}: ${tally.chapters} chapters, ${tally.indexPages} index pages, ` +
+            `${tally.recordPages} record pages, ${tally.records} records`
+        )
+        yield* Console.log(summary)
+      }
+      if (problems.length > 0) return yield* new CheckFailed({ message: `${file}: ${summary}` })
     })
-).pipe(Command.withDescription("check every chapter within the boundaries; exit 1 if anything is wrong"))
+).pipe(Command.withDescription(
+  "check every chapter within the boundaries; exit 1 if anything is wrong, or if no chapter matches the nonce " +
+    "and geometry although the volume is not all zeros"
+))

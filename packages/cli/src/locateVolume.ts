@@ -13,11 +13,11 @@ import { UsageError } from "./CliError.js"
 import * as Description from "./description.js"
 import type { VolumeFlags } from "./volumeFlags.js"
 
-/** Where the description of an opened volume came from. */
+/** Where the description of a located volume came from. */
 export type Source = "index" | "description" | "flags"
 
-/** A volume found in a file, ready to be opened. */
-export interface OpenedVolume {
+/** A volume found in a file, ready to be opened with `withVolume`. */
+export interface LocatedVolume {
   readonly path: string
   readonly source: Source
   readonly geometry: Geometry.Geometry
@@ -112,12 +112,13 @@ const REQUIRED = [
 ] as const
 
 /**
- * Finds the volume in `path`. Fails with a one-line `UsageError` for a
+ * Finds where the volume in `path` is and what describes it (nothing is read
+ * through a `Volume` yet: `withVolume` opens it). Fails with a one-line `UsageError` for a
  * missing file, a file that is neither an index nor described (by a
  * description file or the flags), a bad flag value, or a geometry larger
  * than the file.
  */
-export const openVolume = (path: string, flags: VolumeFlags): Effect.Effect<OpenedVolume, UsageError> =>
+export const locateVolume = (path: string, flags: VolumeFlags): Effect.Effect<LocatedVolume, UsageError> =>
   Effect.gen(function*() {
     const size = yield* fileSize(path)
     const missing = REQUIRED.filter(([key]) => Option.isNone<unknown>(flags[key])).map(([, flag]) => flag)
@@ -159,20 +160,20 @@ const cacheChapters = (geometry: Geometry.Geometry): number =>
   Math.max(1, Math.min(7, Math.floor(PageCache.MAX_SLOTS / geometry.recordPagesPerChapter)))
 
 /**
- * Runs `use` with a `Volume` over the opened volume's read-only device;
+ * Opens the located volume over its read-only device and runs `use` with it;
  * failing to open it is a `UsageError`.
  */
 export const withVolume = <A, E, R>(
-  opened: OpenedVolume,
+  located: LocatedVolume,
   use: (volume: Volume.Service) => Effect.Effect<A, E, R>
 ): Effect.Effect<A, E | UsageError, R> => {
   const layer = Volume.layer({
-    geometry: opened.geometry,
-    nonce: opened.nonce,
-    cacheChapters: cacheChapters(opened.geometry)
+    geometry: located.geometry,
+    nonce: located.nonce,
+    cacheChapters: cacheChapters(located.geometry)
   }).pipe(
-    Layer.provide(opened.device),
-    Layer.mapError((error) => usage(`${opened.path}: cannot open the volume: ${error.message}`))
+    Layer.provide(located.device),
+    Layer.mapError((error) => usage(`${located.path}: cannot open the volume: ${error.message}`))
   )
   return Effect.flatMap(Volume.Volume, use).pipe(Effect.provide(layer))
 }

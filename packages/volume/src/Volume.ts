@@ -227,7 +227,8 @@ export const make = (
       virtualChapter: number,
       missing: number,
       heldIndex: ReadQueue.PageRead | undefined,
-      heldRecord: ReadQueue.PageRead | undefined
+      heldRecord: ReadQueue.PageRead | undefined,
+      generation: number
     ): Effect.Effect<Option.Option<Uint8Array>, CorruptData | IoError> => {
       // Pages the device reads synchronously are read here, stepping again with no Effect in between.
       while (missing !== NEED_CHAPTER_MAP) {
@@ -245,24 +246,32 @@ export const make = (
       if (missing === NEED_CHAPTER_MAP) {
         return Effect.flatMap(
           loadChapterMap(mapToPhysical(virtualChapter)),
-          () => stepAgain(name, virtualChapter, index, record)
+          () => stepAgain(name, virtualChapter, index, record, generation)
         )
       }
       return Effect.flatMap(readPage(missing), (read) =>
         read?.indexPage !== undefined
-          ? stepAgain(name, virtualChapter, read, record)
-          : stepAgain(name, virtualChapter, index, read?.recordPage !== undefined ? read : record))
+          ? stepAgain(name, virtualChapter, read, record, generation)
+          : stepAgain(name, virtualChapter, index, read?.recordPage !== undefined ? read : record, generation))
     }
 
+    // Held pages are used only while their chapter keeps the generation it had
+    // when they were read: after a forget or rewrite they may be another chapter's.
     const stepAgain = (
       name: Uint8Array,
       virtualChapter: number,
       heldIndex: ReadQueue.PageRead | undefined,
-      heldRecord: ReadQueue.PageRead | undefined
+      heldRecord: ReadQueue.PageRead | undefined,
+      generation: number
     ): Effect.Effect<Option.Option<Uint8Array>, CorruptData | IoError> => {
+      const now = maps.generation(mapToPhysical(virtualChapter))
+      if (now !== generation) {
+        heldIndex = undefined
+        heldRecord = undefined
+      }
       const result = step(name, virtualChapter, heldIndex, heldRecord)
       return typeof result === "number"
-        ? lookupWaiting(name, virtualChapter, result, heldIndex, heldRecord)
+        ? lookupWaiting(name, virtualChapter, result, heldIndex, heldRecord, now)
         : settled(result)
     }
 
@@ -272,7 +281,7 @@ export const make = (
         if (invalid !== undefined) return Effect.fail(invalid)
         const result = step(name, virtualChapter, undefined, undefined)
         return typeof result === "number"
-          ? lookupWaiting(name, virtualChapter, result, undefined, undefined)
+          ? lookupWaiting(name, virtualChapter, result, undefined, undefined, maps.generation(mapToPhysical(virtualChapter)))
           : settled(result)
       })
 

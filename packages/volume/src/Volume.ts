@@ -309,13 +309,16 @@ export const make = (
       }
     }
 
-    // Runs device work in a fiber of the volume's scope: closing the volume
-    // interrupts a write or flush stuck on the device, as it does waiting
-    // lookups, instead of leaving the caller's fiber hanging in it.
+    // Runs a chapter write in a fiber of the volume's scope, holding the write
+    // lock to its real end: closing the volume interrupts a write or flush
+    // stuck on the device, as it does waiting lookups. A caller that stops
+    // waiting (a timeout) stops only a write that has not reached the device:
+    // a device write cannot be taken back (the OS goes on with it), so it runs
+    // on and the next writer waits for it instead of being overtaken by it.
     const volumeScope = yield* Scope.Scope
-    const inVolumeScope = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E> =>
-      Effect.flatMap(Effect.forkIn(effect, volumeScope), (fiber) =>
-        Effect.onInterrupt(Fiber.join(fiber), () => Fiber.interrupt(fiber)))
+    const runWrite = <A, E>(write: Effect.Effect<A, E>, started: () => boolean): Effect.Effect<A, E> =>
+      Effect.flatMap(Effect.forkIn(writeLock.withPermits(1)(write), volumeScope), (fiber) =>
+        Effect.onInterrupt(Fiber.join(fiber), () => started() ? Effect.void : Fiber.interrupt(fiber)))
 
     // One chapter's bytes, reused by every write (writes hold the write lock):
     // a fresh megabyte per chapter costs more than filling it. A write that
@@ -351,7 +354,9 @@ export const make = (
           }
           return bytes
         }
+        let started = false
         const start = () => {
+          started = true
           maps.rewriting(chapter)
           invalidateChapter(chapter)
         }
@@ -370,8 +375,7 @@ export const make = (
           // Failed or interrupted: pages read meanwhile may be torn.
           Effect.onError(() => Effect.sync(() => invalidateChapter(chapter))),
           Effect.zipRight(Effect.sync(finish)),
-          inVolumeScope,
-          writeLock.withPermits(1),
+          (write) => runWrite(write, () => started),
           Effect.withSpan("Volume.writeChapter", { attributes: { virtualChapter }, captureStackTrace: false })
         )
       })

@@ -1,0 +1,317 @@
+/**
+ * The lookup path of a volume, in one place: the synchronous step over what
+ * is cached or held, the waiting path (`lookup`) that reads what the step
+ * misses and steps again, and the cached path (`lookupCached`) that queues
+ * the read and fails with `Queued`.
+ *
+ * One held-page rule for both paths: a page read for a request is used by
+ * that request even when a busy cache evicted it meanwhile (else the request
+ * could miss forever), but only while its physical chapter keeps the
+ * generation captured when the request started; a forget or a rewrite bumps
+ * it, and a page held from before may belong to another chapter.
+ *
+ * @internal
+ */
+import { Deferred, Effect, FiberRef, Option } from "effect"
+import type { IndexPage } from "../../ChapterIndex.js"
+import { type Geometry, mapToPhysicalChapter, physicalPage } from "../../Geometry.js"
+import type { Service as IndexPageMap } from "../../IndexPageMap.js"
+import type { Service as PageCache } from "../../PageCache.js"
+import type { PageRead, Service as ReadQueue } from "../../ReadQueue.js"
+import * as RecordPage from "../../RecordPage.js"
+import { CorruptData, type InvalidArgument, type IoError, Queued } from "../../VolumeError.js"
+import type { ChapterMaps } from "./chapterMaps.js"
+import { chapterPagesAgree } from "./chapterPages.js"
+import type { PageReader } from "./pageReader.js"
+import { checkName, checkVirtualChapter } from "./volumeInput.js"
+
+/**
+ * The outcome of one synchronous lookup step: the record's data, null for
+ * not found, CorruptData, or a number: a physical page that is not cached,
+ * or NEED_CHAPTER_MAP.
+ */
+type Step = Uint8Array | null | number | CorruptData
+
+/**
+ * The step needs all of a chapter's index pages to learn its page map.
+ * Page 0 is the header page, never read, so the number is free to mean this.
+ */
+const NEED_CHAPTER_MAP = 0
+
+/** What the lookup path works with. */
+export interface LookupContext {
+  readonly geometry: Geometry
+  readonly cache: PageCache
+  readonly queue: ReadQueue
+  readonly pageMap: IndexPageMap
+  readonly maps: ChapterMaps
+  readonly reader: PageReader
+}
+
+/** The lookups of a volume. */
+export interface Lookups {
+  readonly lookup: (
+    name: Uint8Array,
+    virtualChapter: number
+  ) => Effect.Effect<Option.Option<Uint8Array>, CorruptData | IoError | InvalidArgument>
+  readonly lookupCached: (
+    name: Uint8Array,
+    virtualChapter: number
+  ) => Effect.Effect<Option.Option<Uint8Array>, Queued | CorruptData | IoError | InvalidArgument>
+}
+
+// What the reads a lookupCached request queued gave.
+interface AwaitedReads {
+  /** The physical chapter and its generation when the request started. */
+  readonly chapter: number
+  readonly generation: number
+  /** What the lookup missed: a physical page, or NEED_CHAPTER_MAP. */
+  readonly missing: number
+  readonly error: CorruptData | IoError | undefined
+  /** The pages read for the request so far. */
+  readonly reads: ReadonlyArray<PageRead>
+}
+
+const NOT_FOUND = Effect.succeed(Option.none<Uint8Array>())
+
+// The answer of a step that found one.
+const settled = (result: Exclude<Step, number>): Effect.Effect<Option.Option<Uint8Array>, CorruptData> => {
+  if (result === null) return NOT_FOUND
+  if (result instanceof Uint8Array) return Effect.succeed(Option.some(result))
+  return Effect.fail(result)
+}
+
+/** The lookup path over a volume's cache, queue and chapter maps. */
+export const makeLookups = (context: LookupContext): Lookups => {
+  const { cache, geometry, maps, pageMap, queue, reader } = context
+  const { indexPagesPerChapter, recordsPerPage } = geometry
+  const firstPage = (chapter: number) => physicalPage(geometry, chapter, 0)
+  const mapToPhysical = (virtualChapter: number) => mapToPhysicalChapter(geometry, virtualChapter)
+
+  // The held-page rule: pages read at `generation` still belong to the chapter.
+  const stillHeld = (chapter: number, generation: number) => maps.generation(chapter) === generation
+
+  // The index pages of a chapter from the cache, learning its map from them;
+  // a missing page's number, or CorruptData when they disagree.
+  const chapterMapFromCache = (chapter: number): number | CorruptData | undefined => {
+    const pages: Array<IndexPage> = []
+    for (let k = 0; k < indexPagesPerChapter; k++) {
+      const page = cache.indexPage(firstPage(chapter) + k)
+      if (page === undefined) return firstPage(chapter) + k
+      pages.push(page)
+    }
+    const problem = chapterPagesAgree(geometry, chapter, pages)
+    if (problem !== undefined) return problem
+    maps.learn(chapter, pages, maps.generation(chapter))
+    return undefined
+  }
+
+  // One synchronous pass of a lookup over what is cached, or held: pages just
+  // read for this request, which may already have been evicted again.
+  const step = (
+    name: Uint8Array,
+    virtualChapter: number,
+    heldIndex: PageRead | undefined,
+    heldRecord: PageRead | undefined
+  ): Step => {
+    const chapter = mapToPhysical(virtualChapter)
+    if (!maps.isKnown(chapter)) {
+      const missing = chapterMapFromCache(chapter)
+      if (missing instanceof CorruptData) return missing
+      if (missing !== undefined) return NEED_CHAPTER_MAP
+    }
+    const k = indexPagesPerChapter === 1 ? 0 : pageMap.findIndexPage(name, chapter)
+    const indexPageNumber = firstPage(chapter) + k
+    const indexPage = heldIndex !== undefined && heldIndex.physicalPage === indexPageNumber
+      ? heldIndex.indexPage
+      : cache.indexPage(indexPageNumber)
+    if (indexPage === undefined) return indexPageNumber
+    const problem = maps.check(chapter, k, indexPageNumber, indexPage)
+    if (problem !== undefined) return problem
+    // The chapter now holds another virtual chapter: the name is not there.
+    if (indexPage.virtualChapter !== virtualChapter) return null
+    const recordPageIndex = indexPage.search(name)
+    if (recordPageIndex === undefined) return null
+    const recordPageNumber = indexPageNumber - k + indexPagesPerChapter + recordPageIndex
+    const bytes = heldRecord !== undefined && heldRecord.physicalPage === recordPageNumber
+      ? heldRecord.recordPage
+      : cache.recordPage(recordPageNumber)
+    if (bytes === undefined) return recordPageNumber
+    const slot = RecordPage.findSlot(bytes, name, recordsPerPage)
+    return slot < 0 ? null : bytes.slice(slot * 32 + 16, slot * 32 + 32)
+  }
+
+  // ---- The waiting path -------------------------------------------------
+
+  const loadChapterMap = (chapter: number): Effect.Effect<void, CorruptData | IoError> =>
+    Effect.suspend(() => {
+      const generation = maps.generation(chapter)
+      return Effect.flatMap(reader.getChapterIndexPages(chapter), (pages) => {
+        const problem = chapterPagesAgree(geometry, chapter, pages)
+        if (problem !== undefined) return Effect.fail(problem)
+        maps.learn(chapter, pages, generation)
+        return Effect.void
+      })
+    })
+
+  // Reads what the step missed, then steps again with the pages read held.
+  const lookupWaiting = (
+    name: Uint8Array,
+    virtualChapter: number,
+    missing: number,
+    heldIndex: PageRead | undefined,
+    heldRecord: PageRead | undefined,
+    generation: number
+  ): Effect.Effect<Option.Option<Uint8Array>, CorruptData | IoError> => {
+    // Pages the device reads synchronously are read here, stepping again with no Effect in between.
+    while (missing !== NEED_CHAPTER_MAP) {
+      const read = queue.readNow(missing)
+      if (read === undefined) break
+      if (read.error !== undefined) return Effect.fail(read.error)
+      if (read.indexPage !== undefined) heldIndex = read
+      else heldRecord = read
+      const result = step(name, virtualChapter, heldIndex, heldRecord)
+      if (typeof result !== "number") return settled(result)
+      missing = result
+    }
+    const index = heldIndex
+    const record = heldRecord
+    if (missing === NEED_CHAPTER_MAP) {
+      return Effect.flatMap(
+        loadChapterMap(mapToPhysical(virtualChapter)),
+        () => stepAgain(name, virtualChapter, index, record, generation)
+      )
+    }
+    return Effect.flatMap(reader.readPage(missing), (read) =>
+      read?.indexPage !== undefined
+        ? stepAgain(name, virtualChapter, read, record, generation)
+        : stepAgain(name, virtualChapter, index, read?.recordPage !== undefined ? read : record, generation))
+  }
+
+  const stepAgain = (
+    name: Uint8Array,
+    virtualChapter: number,
+    heldIndex: PageRead | undefined,
+    heldRecord: PageRead | undefined,
+    generation: number
+  ): Effect.Effect<Option.Option<Uint8Array>, CorruptData | IoError> => {
+    const chapter = mapToPhysical(virtualChapter)
+    if (!stillHeld(chapter, generation)) {
+      heldIndex = undefined
+      heldRecord = undefined
+      generation = maps.generation(chapter)
+    }
+    const result = step(name, virtualChapter, heldIndex, heldRecord)
+    return typeof result === "number"
+      ? lookupWaiting(name, virtualChapter, result, heldIndex, heldRecord, generation)
+      : settled(result)
+  }
+
+  const lookup: Lookups["lookup"] = (name, virtualChapter) =>
+    Effect.suspend((): ReturnType<Lookups["lookup"]> => {
+      const invalid = checkName(name) ?? checkVirtualChapter(virtualChapter)
+      if (invalid !== undefined) return Effect.fail(invalid)
+      const result = step(name, virtualChapter, undefined, undefined)
+      return typeof result === "number"
+        ? lookupWaiting(name, virtualChapter, result, undefined, undefined, maps.generation(mapToPhysical(virtualChapter)))
+        : settled(result)
+    })
+
+  // ---- The cached path --------------------------------------------------
+  // What the reads gave is remembered in the fiber that awaited `ready`, until
+  // its next lookupCached, which uses the pages read (under the held-page
+  // rule) and fails with a read's error rather than queueing it again
+  // (forever, on a page that keeps failing).
+
+  const awaitedReads = FiberRef.unsafeMake<AwaitedReads | undefined>(undefined, {
+    fork: () => undefined,
+    join: (parent) => parent
+  })
+
+  const awaitDone = (read: PageRead) => Effect.as(Deferred.await(read.done), read)
+
+  // Learns a chapter's map from its index pages, some cached when the reads
+  // were queued and the rest just read; CorruptData when they disagree.
+  const learnFromReads = (
+    chapter: number,
+    generation: number,
+    cachedPages: ReadonlyArray<IndexPage | undefined>,
+    reads: ReadonlyArray<PageRead>
+  ): CorruptData | undefined => {
+    const pages: Array<IndexPage> = []
+    for (let k = 0; k < indexPagesPerChapter; k++) {
+      const page = cachedPages[k] ?? reads.find((read) => read.physicalPage === firstPage(chapter) + k)?.indexPage
+      // A read discarded because the chapter changed: the retry starts over.
+      if (page === undefined) return undefined
+      pages.push(page)
+    }
+    const problem = chapterPagesAgree(geometry, chapter, pages)
+    if (problem === undefined) maps.learn(chapter, pages, generation)
+    return problem
+  }
+
+  // Queues the read(s) a non-blocking lookup needs, now (whether or not the
+  // caller waits on `ready`; only reads the full queue refused wait for room
+  // in `ready`), and says when to retry. `held`: pages this request read before.
+  const queueFor = (
+    chapter: number,
+    generation: number,
+    missing: number,
+    held: ReadonlyArray<PageRead>
+  ): Queued => {
+    const cachedPages = missing === NEED_CHAPTER_MAP
+      ? Array.from({ length: indexPagesPerChapter }, (_, k) => cache.indexPage(firstPage(chapter) + k))
+      : []
+    const pages = missing === NEED_CHAPTER_MAP
+      ? cachedPages.flatMap((page, k) => page === undefined ? [firstPage(chapter) + k] : [])
+      : [missing]
+    const reads = pages.map((page) => queue.request(page))
+    const ready = Effect.forEach(pages, (page, i) => {
+      const read = reads[i]
+      return read !== undefined ? awaitDone(read) : Effect.flatMap(queue.requestWaiting(page), awaitDone)
+    }, { concurrency: "unbounded" }).pipe(
+      Effect.flatMap((done) => {
+        const error = done.find((read) => read.error !== undefined)?.error ??
+          (missing === NEED_CHAPTER_MAP ? learnFromReads(chapter, generation, cachedPages, done) : undefined)
+        const read = done.filter((read) => read.indexPage !== undefined || read.recordPage !== undefined)
+        return FiberRef.set(awaitedReads, { chapter, generation, missing, error, reads: [...held, ...read] })
+      })
+    )
+    const physicalPageQueued = pages[0] ?? missing
+    return new Queued({
+      message: `physical page ${physicalPageQueued} is being read`,
+      physicalPage: physicalPageQueued,
+      ready
+    })
+  }
+
+  // The index page a held read gives for a name, once the chapter's map is known.
+  const heldIndexPage = (held: ReadonlyArray<PageRead>, name: Uint8Array, chapter: number) => {
+    if (held.length === 0 || !maps.isKnown(chapter)) return undefined
+    const wanted = firstPage(chapter) + (indexPagesPerChapter === 1 ? 0 : pageMap.findIndexPage(name, chapter))
+    return held.find((read) => read.physicalPage === wanted && read.indexPage !== undefined)
+  }
+
+  const lookupCached: Lookups["lookupCached"] = (name, virtualChapter) =>
+    Effect.withFiberRuntime((fiber) => {
+      const invalid = checkName(name) ?? checkVirtualChapter(virtualChapter)
+      if (invalid !== undefined) return Effect.fail(invalid)
+      // What this fiber waited for answers this retry only.
+      const awaited = fiber.getFiberRef(awaitedReads)
+      const chapter = mapToPhysical(virtualChapter)
+      const continues = awaited !== undefined && awaited.chapter === chapter && stillHeld(chapter, awaited.generation)
+      const held = continues ? awaited.reads : []
+      const generation = continues ? awaited.generation : maps.generation(chapter)
+      const heldRecord = held.find((read) => read.recordPage !== undefined)
+      const result = step(name, virtualChapter, heldIndexPage(held, name, chapter), heldRecord)
+      const answer: Effect.Effect<Option.Option<Uint8Array>, Queued | CorruptData | IoError> =
+        typeof result !== "number"
+          ? settled(result)
+          : awaited?.error !== undefined && awaited.missing === result && awaited.chapter === chapter
+          ? Effect.fail(awaited.error)
+          : Effect.fail(queueFor(chapter, generation, result, held))
+      return awaited === undefined ? answer : Effect.zipRight(FiberRef.set(awaitedReads, undefined), answer)
+    })
+
+  return { lookup, lookupCached }
+}

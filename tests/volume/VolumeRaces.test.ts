@@ -5,15 +5,7 @@ import { Context, Effect, Either, Fiber, Layer, Option } from "effect"
 import { BlockDevice, Volume } from "@effect-uds/volume"
 import { openFaultyVolume, pageBytes } from "../support/faults.js"
 import { chapterRecords, NONCE, recordAt, smallGeometry } from "../support/volumes.js"
-
-/** The records of `records` with the same names and every data byte inverted. */
-export const sameNamesOtherData = (records: Uint8Array): Uint8Array => {
-  const other = records.slice()
-  for (let offset = 16; offset < other.length; offset += 32) {
-    for (let i = 0; i < 16; i++) other[offset + i] = ~other[offset + i]! & 0xff
-  }
-  return other
-}
+import { sameNamesOtherData } from "./rewrites.js"
 
 /**
  * A user's device over `bytes` whose writes land `landAfter.ms` after they

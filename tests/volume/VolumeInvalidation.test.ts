@@ -4,7 +4,7 @@
 // chapter. The rewrite keeps the names and changes the data, as dedup data
 // does, so a stale page gives a wrong answer rather than none.
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Fiber, Option } from "effect"
+import { Effect, Exit, Fiber } from "effect"
 import { ChapterIndex, IndexPageMap } from "@effect-uds/volume"
 import { makeChapterMaps } from "../../packages/volume/src/internal/volume/chapterMaps.js"
 import { lookupCachedUntilDone, openFaultyVolume, outcomeOf } from "../support/faults.js"

@@ -12,7 +12,7 @@
  *
  * @internal
  */
-import { Deferred, Effect, FiberRef, Option } from "effect"
+import { Cause, Deferred, Effect, Exit, FiberId, FiberRef, Option } from "effect"
 import type { IndexPage } from "../../ChapterIndex.js"
 import { type Geometry, mapToPhysicalChapter, physicalPage } from "../../Geometry.js"
 import type { Service as IndexPageMap } from "../../IndexPageMap.js"
@@ -72,6 +72,16 @@ interface AwaitedReads {
   readonly reads: ReadonlyArray<PageRead>
 }
 
+/** A page a request holds: a read done for it, or an index page a chapter-map load handed it. */
+type Held = Pick<PageRead, "physicalPage" | "indexPage" | "recordPage">
+
+// A chapter-map load in progress: the pages it read, or undefined when its
+// learner was interrupted (a waiter then loads the map itself).
+interface MapLoad {
+  readonly generation: number
+  readonly done: Deferred.Deferred<ReadonlyArray<IndexPage> | undefined, CorruptData | IoError>
+}
+
 const NOT_FOUND = Effect.succeed(Option.none<Uint8Array>())
 
 // The answer of a step that found one.
@@ -111,8 +121,8 @@ export const makeLookups = (context: LookupContext): Lookups => {
   const step = (
     name: Uint8Array,
     virtualChapter: number,
-    heldIndex: PageRead | undefined,
-    heldRecord: PageRead | undefined
+    heldIndex: Held | undefined,
+    heldRecord: Held | undefined
   ): Step => {
     const chapter = mapToPhysical(virtualChapter)
     if (!maps.isKnown(chapter)) {
@@ -143,24 +153,53 @@ export const makeLookups = (context: LookupContext): Lookups => {
 
   // ---- The waiting path -------------------------------------------------
 
-  const loadChapterMap = (chapter: number): Effect.Effect<void, CorruptData | IoError> =>
-    Effect.suspend(() => {
-      const generation = maps.generation(chapter)
-      return Effect.flatMap(reader.getChapterIndexPages(chapter), (pages) => {
-        const problem = chapterPagesAgree(geometry, chapter, pages)
-        if (problem !== undefined) return Effect.fail(problem)
-        maps.learn(chapter, pages, generation)
-        return Effect.void
-      })
+  // One learner per chapter map: the first lookup that needs a chapter's map
+  // reads its index pages and learns it; every lookup that needs it meanwhile
+  // waits for the same pages instead of reading (and learning) them again.
+  const mapLoads = new Map<number, MapLoad>()
+
+  const learnChapterMap = (chapter: number, generation: number) =>
+    Effect.flatMap(reader.getChapterIndexPages(chapter), (pages) => {
+      const problem = chapterPagesAgree(geometry, chapter, pages)
+      if (problem !== undefined) return Effect.fail(problem)
+      maps.learn(chapter, pages, generation)
+      return Effect.succeed(pages)
     })
+
+  const chapterMapPages = (
+    chapter: number,
+    generation: number
+  ): Effect.Effect<ReadonlyArray<IndexPage>, CorruptData | IoError> =>
+    Effect.suspend(() => {
+      const loading = mapLoads.get(chapter)
+      if (loading !== undefined && loading.generation === generation) {
+        return Effect.flatMap(Deferred.await(loading.done), (pages) =>
+          pages !== undefined ? Effect.succeed(pages) : chapterMapPages(chapter, generation))
+      }
+      const done: MapLoad["done"] = Deferred.unsafeMake(FiberId.none)
+      mapLoads.set(chapter, { generation, done })
+      return Effect.onExit(learnChapterMap(chapter, generation), (exit) =>
+        Effect.sync(() => {
+          if (mapLoads.get(chapter)?.done === done) mapLoads.delete(chapter)
+          const interrupted = Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)
+          Deferred.unsafeDone(done, interrupted ? Exit.succeed(undefined) : exit)
+        }))
+    })
+
+  // The index page of a chapter-map load that a name needs, to hold.
+  const heldFromMap = (pages: ReadonlyArray<IndexPage>, name: Uint8Array, chapter: number): Held | undefined => {
+    if (!maps.isKnown(chapter)) return undefined
+    const k = indexPagesPerChapter === 1 ? 0 : pageMap.findIndexPage(name, chapter)
+    return { physicalPage: firstPage(chapter) + k, indexPage: pages[k], recordPage: undefined }
+  }
 
   // Reads what the step missed, then steps again with the pages read held.
   const lookupWaiting = (
     name: Uint8Array,
     virtualChapter: number,
     missing: number,
-    heldIndex: PageRead | undefined,
-    heldRecord: PageRead | undefined,
+    heldIndex: Held | undefined,
+    heldRecord: Held | undefined,
     generation: number
   ): Effect.Effect<Option.Option<Uint8Array>, CorruptData | IoError> => {
     // Pages the device reads synchronously are read here, stepping again with no Effect in between.
@@ -177,9 +216,10 @@ export const makeLookups = (context: LookupContext): Lookups => {
     const index = heldIndex
     const record = heldRecord
     if (missing === NEED_CHAPTER_MAP) {
+      const chapter = mapToPhysical(virtualChapter)
       return Effect.flatMap(
-        loadChapterMap(mapToPhysical(virtualChapter)),
-        () => stepAgain(name, virtualChapter, index, record, generation)
+        chapterMapPages(chapter, generation),
+        (pages) => stepAgain(name, virtualChapter, heldFromMap(pages, name, chapter) ?? index, record, generation)
       )
     }
     return Effect.flatMap(reader.readPage(missing), (read) =>
@@ -191,8 +231,8 @@ export const makeLookups = (context: LookupContext): Lookups => {
   const stepAgain = (
     name: Uint8Array,
     virtualChapter: number,
-    heldIndex: PageRead | undefined,
-    heldRecord: PageRead | undefined,
+    heldIndex: Held | undefined,
+    heldRecord: Held | undefined,
     generation: number
   ): Effect.Effect<Option.Option<Uint8Array>, CorruptData | IoError> => {
     const chapter = mapToPhysical(virtualChapter)

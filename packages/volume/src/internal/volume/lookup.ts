@@ -204,7 +204,7 @@ export const makeLookups = (context: LookupContext): Lookups => {
   ): Effect.Effect<Option.Option<Uint8Array>, CorruptData | IoError> => {
     // Pages the device reads synchronously are read here, stepping again with no Effect in between.
     while (missing !== NEED_CHAPTER_MAP) {
-      const read = queue.readNow(missing)
+      const read = reader.readNow(missing)
       if (read === undefined) break
       if (read.error !== undefined) return Effect.fail(read.error)
       if (read.indexPage !== undefined) heldIndex = read

@@ -17,12 +17,16 @@ const rewrite = sameNamesOtherData(first)
 const { data: newData, name } = recordAt(rewrite, 500)
 const oldData = recordAt(first, 500).data
 
-// A volume holding chapter 0, and a fork of the write of chapter 16 (same
+// A volume holding chapters 0..15, and a fork of the write of chapter 16 (same
 // physical chapter) once `hold` has armed a fault that stops it on the device.
 const rewriteHeld = (hold: "write" | "flush", failFlush = false) =>
   Effect.gen(function*() {
     const { faults, volume } = yield* openFaultyVolume(geometry, new Uint8Array(geometry.bytesPerVolume))
     yield* volume.writeChapter(0, first)
+    // In order up to 15: 16 is then the next chapter, and chapter 0 stays cached.
+    for (let chapter = 1; chapter < geometry.chaptersPerVolume; chapter++) {
+      yield* volume.writeChapter(chapter, chapterRecords(geometry, chapter))
+    }
     yield* faults.hang({ operation: hold })
     if (failFlush) yield* faults.fail({ operation: "flush", times: 1 })
     const writer = yield* Effect.fork(volume.writeChapter(16, rewrite))

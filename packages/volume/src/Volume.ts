@@ -56,6 +56,16 @@ export interface Service {
    * floor(i / recordsPerPage); a short chapter is padded with copies of its
    * last record, which are not indexed): index pages, then record pages,
    * then a flush.
+   *
+   * Chapters are written in order, as the index does, so that a caller's
+   * mistake cannot destroy chapters: the next chapter is the newest written
+   * (or found by `findChapterBoundaries`) + 1. A later one is allowed once
+   * the chapter its physical chapter holds was forgotten (`forgetChapter`);
+   * an earlier one, or the same one again (say after a failed write), once
+   * every chapter from it to the newest was forgotten (forgetting the newest
+   * makes the one before it the newest). While the volume knows no chapter
+   * (just opened, before any write or boundary search) any chapter may be
+   * written. Anything else is `InvalidArgument`, saying what is allowed.
    */
   readonly writeChapter: (virtualChapter: number, records: Uint8Array) => Effect.Effect<void, IoError | InvalidArgument>
   /** The data of `name` in virtual chapter `virtualChapter`; waits for any page reads it needs. */

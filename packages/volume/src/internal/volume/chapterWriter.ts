@@ -32,6 +32,10 @@ export interface ChapterWriterContext {
 /** The chapter writer of a volume. */
 export interface ChapterWriter {
   readonly writeChapter: (virtualChapter: number, records: Uint8Array) => Effect.Effect<void, IoError | InvalidArgument>
+  /** The caller forgot a virtual chapter (Volume.forgetChapter): its physical chapter may be written out of turn. */
+  readonly forgot: (virtualChapter: number) => void
+  /** A boundary search found `highest` the newest chapter: if no write said otherwise, it is the newest. */
+  readonly found: (highest: number) => void
   /** Chapters written since the volume was opened. */
   readonly chaptersWritten: () => number
 }
@@ -44,6 +48,26 @@ export const makeChapterWriter = (context: ChapterWriterContext): Effect.Effect<
       geometry
     const firstPage = (chapter: number) => physicalPage(geometry, chapter, 0)
     let chaptersWritten = 0
+
+    // The order rule (see Volume.Service.writeChapter). `newest` is the newest
+    // chapter written (or found by a boundary search), -1 while none is known;
+    // `forgotten[p]`: the chapter physical chapter p holds was forgotten since
+    // p was last written.
+    let newest = -1
+    const forgotten = new Uint8Array(geometry.chaptersPerVolume)
+    const outOfOrder = (virtualChapter: number, chapter: number): InvalidArgument | undefined => {
+      if (newest < 0 || virtualChapter === newest + 1) return undefined
+      if (virtualChapter > newest && forgotten[chapter] === 1) return undefined
+      return new InvalidArgument({
+        message: `virtual chapter ${virtualChapter} cannot be written now: chapters are written in order and the ` +
+          `newest is ${newest}, so the next is ${newest + 1}; a later chapter once the chapter its physical chapter ` +
+          `${chapter} holds is forgotten, an earlier or the same one once every chapter from it to ${newest} is forgotten`
+      })
+    }
+    const forgot = (virtualChapter: number) => {
+      forgotten[mapToPhysicalChapter(geometry, virtualChapter)] = 1
+      if (virtualChapter === newest) newest--
+    }
 
     // Packing fails only when a geometry's last index page cannot hold even the
     // empty lists the data leaves for it (the reference's OVERFLOW).
@@ -103,11 +127,17 @@ export const makeChapterWriter = (context: ChapterWriterContext): Effect.Effect<
           return bytes
         }
         let started = false
-        const start = () => {
+        // Checked when the write's turn comes, so queued writes are judged in order.
+        const start = Effect.suspend(() => {
+          const refused = outOfOrder(virtualChapter, chapter)
+          if (refused !== undefined) return Effect.fail(refused)
           started = true
+          newest = virtualChapter
+          forgotten[chapter] = 0
           maps.rewriting(chapter)
           invalidateChapter(chapter)
-        }
+          return Effect.void
+        })
         // Pages read while the chapter was being written may be torn: drop them
         // all, then donate the new index pages to the cache.
         const finish = () => {
@@ -116,19 +146,27 @@ export const makeChapterWriter = (context: ChapterWriterContext): Effect.Effect<
           packed.decoded.forEach((page, k) => cache.installIndexPage(firstPage(chapter) + k, page))
           chaptersWritten++
         }
-        return Effect.sync(start).pipe(
-          Effect.zipRight(Effect.suspend(() => device.write(firstPage(chapter) * bytesPerPage, layOut()))),
+        const write = Effect.suspend(() => device.write(firstPage(chapter) * bytesPerPage, layOut())).pipe(
           Effect.zipRight(Effect.sync(releaseChapterBuffer)),
           Effect.zipRight(device.flush),
           // Failed or interrupted: pages read meanwhile may be torn.
           Effect.onError(() => Effect.sync(() => invalidateChapter(chapter))),
-          Effect.zipRight(Effect.sync(finish)),
+          Effect.zipRight(Effect.sync(finish))
+        )
+        return Effect.zipRight(start, write).pipe(
           (write) => runWrite(write, () => started),
           Effect.withSpan("Volume.writeChapter", { attributes: { virtualChapter }, captureStackTrace: false })
         )
       })
 
-    return { writeChapter, chaptersWritten: () => chaptersWritten }
+    return {
+      writeChapter,
+      forgot,
+      found: (highest) => {
+        if (newest < 0) newest = highest
+      },
+      chaptersWritten: () => chaptersWritten
+    }
   })
 
 // A full chapter from a short one: the rest is copies of its last record,

@@ -150,7 +150,9 @@ export const make = (
       readChapterIndex,
       forgetChapter: (virtualChapter) =>
         Effect.sync(() => {
-          if (checkVirtualChapter(virtualChapter) === undefined) invalidateChapter(mapToPhysical(virtualChapter))
+          if (checkVirtualChapter(virtualChapter) !== undefined) return
+          invalidateChapter(mapToPhysical(virtualChapter))
+          writer.forgot(virtualChapter)
         }),
       prefetchChapter: (physicalChapter) =>
         Effect.sync(() => {
@@ -163,7 +165,9 @@ export const make = (
         }),
       // No span here: one costs about 8 µs, a fifth of the whole search. The
       // rebuild that calls this is the coarse operation to trace.
-      findChapterBoundaries: ChapterBoundaries.find(geometry, probe),
+      findChapterBoundaries: Effect.tap(ChapterBoundaries.find(geometry, probe), (found) => {
+        if (!found.isEmpty) writer.found(found.highest)
+      }),
       stats: Effect.sync(() => ({ ...cache.stats(), ...queue.stats(), chaptersWritten: writer.chaptersWritten() }))
     }
   })

@@ -68,7 +68,13 @@ export interface Service {
    * written. Anything else is `InvalidArgument`, saying what is allowed.
    */
   readonly writeChapter: (virtualChapter: number, records: Uint8Array) => Effect.Effect<void, IoError | InvalidArgument>
-  /** The data of `name` in virtual chapter `virtualChapter`; waits for any page reads it needs. */
+  /**
+   * The data of `name` in virtual chapter `virtualChapter`; waits for any
+   * page reads it needs. A chapter that is not on the volume (never written,
+   * torn, or its physical chapter holding another virtual chapter) holds no
+   * names: `None`. `CorruptData` is for an index page that claims the chapter
+   * (the volume's nonce and the chapter's number in its header) and is damaged.
+   */
   readonly lookup: (
     name: Uint8Array,
     virtualChapter: number

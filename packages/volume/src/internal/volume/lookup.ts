@@ -12,7 +12,7 @@
  *
  * @internal
  */
-import { Cause, Deferred, Effect, Exit, FiberId, FiberRef, Option } from "effect"
+import { Cause, Deferred, Effect, Either, Exit, FiberId, FiberRef, Option } from "effect"
 import type { IndexPage } from "../../ChapterIndex.js"
 import { type Geometry, mapToPhysicalChapter, physicalPage } from "../../Geometry.js"
 import type { Service as IndexPageMap } from "../../IndexPageMap.js"
@@ -20,6 +20,7 @@ import type { Service as PageCache } from "../../PageCache.js"
 import type { PageRead, Service as ReadQueue } from "../../ReadQueue.js"
 import * as RecordPage from "../../RecordPage.js"
 import { CorruptData, type InvalidArgument, type IoError, Queued } from "../../VolumeError.js"
+import { mostTelling, notOnVolume } from "./chapterClaims.js"
 import type { ChapterMaps } from "./chapterMaps.js"
 import { chapterPagesAgree } from "./chapterPages.js"
 import type { PageReader } from "./pageReader.js"
@@ -84,11 +85,18 @@ interface MapLoad {
 
 const NOT_FOUND = Effect.succeed(Option.none<Uint8Array>())
 
+// A chapter that is not on the volume holds no names; damage to one that is, is an error.
+const notFoundIfAbsent = (virtualChapter: number) => (error: CorruptData | IoError) =>
+  error instanceof CorruptData && notOnVolume(error, virtualChapter) ? NOT_FOUND : Effect.fail(error)
+
 // The answer of a step that found one.
-const settled = (result: Exclude<Step, number>): Effect.Effect<Option.Option<Uint8Array>, CorruptData> => {
+const settled = (
+  result: Exclude<Step, number>,
+  virtualChapter: number
+): Effect.Effect<Option.Option<Uint8Array>, CorruptData> => {
   if (result === null) return NOT_FOUND
   if (result instanceof Uint8Array) return Effect.succeed(Option.some(result))
-  return Effect.fail(result)
+  return notOnVolume(result, virtualChapter) ? NOT_FOUND : Effect.fail(result)
 }
 
 /** The lookup path over a volume's cache, queue and chapter maps. */
@@ -136,10 +144,10 @@ export const makeLookups = (context: LookupContext): Lookups => {
       ? heldIndex.indexPage
       : cache.indexPage(indexPageNumber)
     if (indexPage === undefined) return indexPageNumber
+    // The chapter holds another virtual chapter: the name is not there.
+    if (indexPage.virtualChapter !== virtualChapter) return null
     const problem = maps.check(chapter, k, indexPageNumber, indexPage)
     if (problem !== undefined) return problem
-    // The chapter now holds another virtual chapter: the name is not there.
-    if (indexPage.virtualChapter !== virtualChapter) return null
     const recordPageIndex = indexPage.search(name)
     if (recordPageIndex === undefined) return null
     const recordPageNumber = indexPageNumber - k + indexPagesPerChapter + recordPageIndex
@@ -158,12 +166,36 @@ export const makeLookups = (context: LookupContext): Lookups => {
   // waits for the same pages instead of reading (and learning) them again.
   const mapLoads = new Map<number, MapLoad>()
 
-  const learnChapterMap = (chapter: number, generation: number) =>
-    Effect.flatMap(reader.getChapterIndexPages(chapter), (pages) => {
-      const problem = chapterPagesAgree(geometry, chapter, pages)
-      if (problem !== undefined) return Effect.fail(problem)
-      maps.learn(chapter, pages, generation)
-      return Effect.succeed(pages)
+  const learnFrom = (chapter: number, generation: number, pages: ReadonlyArray<IndexPage>) => {
+    const problem = chapterPagesAgree(geometry, chapter, pages)
+    if (problem !== undefined) return Effect.fail(problem)
+    maps.learn(chapter, pages, generation)
+    return Effect.succeed(pages)
+  }
+
+  // Every index page is read even when one fails, so the error reported
+  // (damage, or a chapter that is not there) does not depend on which read
+  // failed first.
+  const learnChapterMap = (
+    chapter: number,
+    generation: number
+  ): Effect.Effect<ReadonlyArray<IndexPage>, CorruptData | IoError> =>
+    Effect.suspend(() => {
+      const now = reader.chapterIndexPagesNow(chapter)
+      if (Array.isArray(now)) return learnFrom(chapter, generation, now)
+      const first = firstPage(chapter)
+      return Effect.flatMap(
+        Effect.forEach(
+          Array.from({ length: indexPagesPerChapter }, (_, k) => Effect.either(reader.getIndexPage(first + k))),
+          (read) => read,
+          { concurrency: "unbounded" }
+        ),
+        (results) => {
+          const error = mostTelling(results.flatMap((result) => Either.isLeft(result) ? [result.left] : []))
+          if (error !== undefined) return Effect.fail(error)
+          return learnFrom(chapter, generation, results.map((result) => Either.getOrThrow(result)))
+        }
+      )
     })
 
   const chapterMapPages = (
@@ -210,7 +242,7 @@ export const makeLookups = (context: LookupContext): Lookups => {
       if (read.indexPage !== undefined) heldIndex = read
       else heldRecord = read
       const result = step(name, virtualChapter, heldIndex, heldRecord)
-      if (typeof result !== "number") return settled(result)
+      if (typeof result !== "number") return settled(result, virtualChapter)
       missing = result
     }
     const index = heldIndex
@@ -244,7 +276,7 @@ export const makeLookups = (context: LookupContext): Lookups => {
     const result = step(name, virtualChapter, heldIndex, heldRecord)
     return typeof result === "number"
       ? lookupWaiting(name, virtualChapter, result, heldIndex, heldRecord, generation)
-      : settled(result)
+      : settled(result, virtualChapter)
   }
 
   const lookup: Lookups["lookup"] = (name, virtualChapter) =>
@@ -252,9 +284,12 @@ export const makeLookups = (context: LookupContext): Lookups => {
       const invalid = checkName(name) ?? checkVirtualChapter(virtualChapter)
       if (invalid !== undefined) return Effect.fail(invalid)
       const result = step(name, virtualChapter, undefined, undefined)
-      return typeof result === "number"
-        ? lookupWaiting(name, virtualChapter, result, undefined, undefined, maps.generation(mapToPhysical(virtualChapter)))
-        : settled(result)
+      if (typeof result !== "number") return settled(result, virtualChapter)
+      const generation = maps.generation(mapToPhysical(virtualChapter))
+      return Effect.catchAll(
+        lookupWaiting(name, virtualChapter, result, undefined, undefined, generation),
+        notFoundIfAbsent(virtualChapter)
+      )
     })
 
   // ---- The cached path --------------------------------------------------
@@ -311,7 +346,7 @@ export const makeLookups = (context: LookupContext): Lookups => {
       return read !== undefined ? awaitDone(read) : Effect.flatMap(queue.requestWaiting(page), awaitDone)
     }, { concurrency: "unbounded" }).pipe(
       Effect.flatMap((done) => {
-        const error = done.find((read) => read.error !== undefined)?.error ??
+        const error = mostTelling(done.flatMap((read) => read.error === undefined ? [] : [read.error])) ??
           (missing === NEED_CHAPTER_MAP ? learnFromReads(chapter, generation, cachedPages, done) : undefined)
         const read = done.filter((read) => read.indexPage !== undefined || read.recordPage !== undefined)
         return FiberRef.set(awaitedReads, { chapter, generation, missing, error, reads: [...held, ...read] })
@@ -346,9 +381,9 @@ export const makeLookups = (context: LookupContext): Lookups => {
       const result = step(name, virtualChapter, heldIndexPage(held, name, chapter), heldRecord)
       const answer: Effect.Effect<Option.Option<Uint8Array>, Queued | CorruptData | IoError> =
         typeof result !== "number"
-          ? settled(result)
+          ? settled(result, virtualChapter)
           : awaited?.error !== undefined && awaited.missing === result && awaited.chapter === chapter
-          ? Effect.fail(awaited.error)
+          ? notFoundIfAbsent(virtualChapter)(awaited.error)
           : Effect.fail(queueFor(chapter, generation, result, held))
       return awaited === undefined ? answer : Effect.zipRight(FiberRef.set(awaitedReads, undefined), answer)
     })

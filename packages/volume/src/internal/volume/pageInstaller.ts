@@ -10,6 +10,7 @@ import * as ChapterIndex from "../../ChapterIndex.js"
 import type { Geometry } from "../../Geometry.js"
 import type { Service as PageCache } from "../../PageCache.js"
 import { CorruptData } from "../../VolumeError.js"
+import { claimOfBytes } from "./chapterClaims.js"
 import { DecodedPageMemo } from "./decodedPageMemo.js"
 
 /** What installing a page gave: the decoded index page, the record page's bytes (kept), or why it is not cached. */
@@ -47,7 +48,8 @@ export const makePageInstaller = (geometry: Geometry, nonce: bigint, cache: Page
     }
     const decoded = ChapterIndex.decodePage(geometry, nonce, bytes)
     if (Either.isLeft(decoded)) {
-      return new CorruptData({ message: `physical page ${physicalPage}: ${decoded.left.message}`, physicalPage })
+      const error = new CorruptData({ message: `physical page ${physicalPage}: ${decoded.left.message}`, physicalPage })
+      return claimOfBytes(error, bytes, nonce)
     }
     decodedPages.remember(physicalPage, decoded.right)
     cache.installIndexPage(physicalPage, decoded.right)

@@ -19,7 +19,8 @@ import type { Service as IndexPageMap } from "../../IndexPageMap.js"
 import type { Service as PageCache } from "../../PageCache.js"
 import type { PageRead, Service as ReadQueue } from "../../ReadQueue.js"
 import * as RecordPage from "../../RecordPage.js"
-import { CorruptData, type InvalidArgument, type IoError, Queued } from "../../VolumeError.js"
+import type { Service } from "../../Volume.js"
+import { CorruptData, type IoError, Queued } from "../../VolumeError.js"
 import { mostTelling, notOnVolume } from "./chapterClaims.js"
 import type { ChapterMaps } from "./chapterMaps.js"
 import { chapterPagesAgree } from "./chapterPages.js"
@@ -50,16 +51,7 @@ export interface LookupContext {
 }
 
 /** The lookups of a volume. */
-export interface Lookups {
-  readonly lookup: (
-    name: Uint8Array,
-    virtualChapter: number
-  ) => Effect.Effect<Option.Option<Uint8Array>, CorruptData | IoError | InvalidArgument>
-  readonly lookupCached: (
-    name: Uint8Array,
-    virtualChapter: number
-  ) => Effect.Effect<Option.Option<Uint8Array>, Queued | CorruptData | IoError | InvalidArgument>
-}
+export type Lookups = Pick<Service, "lookup" | "lookupCached">
 
 // What the reads a lookupCached request queued gave.
 interface AwaitedReads {

@@ -48,7 +48,7 @@ export interface PageReader {
 }
 
 /** Synchronous reads between turns of the event loop, at most. */
-const SYNC_READS_BEFORE_YIELD = 64
+const SYNC_READS_BEFORE_YIELD = 128
 
 /** The page getters of a volume. */
 export const makePageReader = (

@@ -50,31 +50,38 @@ describe("index page corruption", () => {
   const newest = 19
   const slot = 3
 
-  const corruptions: ReadonlyArray<readonly [string, (page: Uint8Array, image: Uint8Array) => void]> = [
-    ["random bytes", (page) => page.set(randomBytes(page.length, 7))],
-    ["a zeroed page", (page) => page.fill(0)],
-    ["a flipped nonce bit", (page) => flipBit(page, 5)],
-    ["a flipped virtual chapter bit (another physical chapter's number)", (page) => flipBit(page, 64)],
-    ["a flipped first-list bit", (page) => flipBit(page, 128)],
-    ["a flipped list-count bit", (page) => flipBit(page, 144)],
-    ["a flipped offset-table bit", (page) => flipBit(page, 160 + 3)],
-    ["a flipped guard bit", (page) => flipBit(page, page.length * 8 - 1)],
-    ["the index page of another chapter", (page, image) => page.set(pageOf(image, geometry, 5, 0))],
+  // A page whose header claims the chapter (the volume's nonce, the chapter's
+  // number) and is damaged is CorruptData; any other page means the chapter
+  // is not on the volume, and its lookups find nothing.
+  const corruptions: ReadonlyArray<readonly [string, (page: Uint8Array, image: Uint8Array) => void, "CorruptData" | "none"]> = [
+    ["random bytes", (page) => page.set(randomBytes(page.length, 7)), "none"],
+    ["a zeroed page", (page) => page.fill(0), "none"],
+    ["a flipped nonce bit", (page) => flipBit(page, 5), "none"],
+    ["a flipped virtual chapter bit (another physical chapter's number)", (page) => flipBit(page, 64), "none"],
+    ["a flipped first-list bit", (page) => flipBit(page, 128), "CorruptData"],
+    ["a flipped list-count bit", (page) => flipBit(page, 144), "CorruptData"],
+    ["a flipped offset-table bit", (page) => flipBit(page, 160 + 3), "CorruptData"],
+    ["a flipped guard bit", (page) => flipBit(page, page.length * 8 - 1), "CorruptData"],
+    ["the index page of another chapter", (page, image) => page.set(pageOf(image, geometry, 5, 0)), "none"],
     ["the same chapter's index page from another volume (wrong nonce)", (page) =>
-      page.set(ChapterIndex.pack(geometry, OTHER_NONCE, newest, chapterRecords(geometry, newest))[0]!)]
+      page.set(ChapterIndex.pack(geometry, OTHER_NONCE, newest, chapterRecords(geometry, newest))[0]!), "none"]
   ]
 
-  for (const [what, corrupt] of corruptions) {
-    it.scoped(`${what}: CorruptData for every lookup in the chapter, the chapter is bad for rebuild, all else is found`, () =>
+  for (const [what, corrupt, outcome] of corruptions) {
+    it.scoped(`${what}: ${outcome} for every lookup in the chapter, the chapter is bad for rebuild, all else is found`, () =>
       Effect.gen(function*() {
         const image = yield* volumeImage(geometry, 0, newest)
         corrupt(pageOf(image, geometry, slot, 0), image)
         const volume = yield* openMemoryVolume(geometry, image)
         const indices = spread(geometry)
-        assert.deepStrictEqual(yield* survey(volume, geometry, newest, indices), indices.map(() => "CorruptData"))
-        assert.strictEqual(yield* outcomeOf(volume.lookup(absentName(1), newest), new Uint8Array(16)), "CorruptData")
+        assert.deepStrictEqual(yield* survey(volume, geometry, newest, indices), indices.map(() => outcome))
+        assert.strictEqual(yield* outcomeOf(volume.lookup(absentName(1), newest), new Uint8Array(16)), outcome)
         const rebuild = yield* Effect.either(volume.lookupForRebuild(recordAt(chapterRecords(geometry, newest), 0).name, newest))
-        assert.isTrue(rebuild._tag === "Left" && rebuild.left._tag === "CorruptData")
+        assert.isTrue(
+          outcome === "none"
+            ? rebuild._tag === "Right" && !rebuild.right
+            : rebuild._tag === "Left" && rebuild.left._tag === "CorruptData"
+        )
         for (let vcn = 4; vcn < newest; vcn++) {
           assert.deepStrictEqual(yield* survey(volume, geometry, vcn, [0, 500, 1023]), ["found", "found", "found"])
         }
@@ -97,7 +104,7 @@ describe("index page corruption", () => {
       assert.deepStrictEqual(yield* volume.findChapterBoundaries, { lowest: old, highest: newest - 1, isEmpty: false })
     }))
 
-  it.scoped("one of three index pages corrupt: every lookup in the chapter is CorruptData (its page map cannot load), the chapter is bad", () =>
+  it.scoped("one of three index pages random: the chapter is not on the volume (its page map cannot load), its lookups find nothing", () =>
     Effect.gen(function*() {
       const g = threeIndexGeometry
       // Chapters 2..9 are live; 9, the newest, is in physical chapter 1.
@@ -105,18 +112,19 @@ describe("index page corruption", () => {
       pageOf(image, g, 1, 1).set(randomBytes(g.bytesPerPage, 3))
       const volume = yield* openMemoryVolume(g, image)
       const indices = spread(g)
-      assert.deepStrictEqual(yield* survey(volume, g, 9, indices), indices.map(() => "CorruptData"))
+      assert.deepStrictEqual(yield* survey(volume, g, 9, indices), indices.map(() => "none"))
       assert.deepStrictEqual(yield* survey(volume, g, 8, indices), indices.map(() => "found"))
       const { data, name } = recordAt(chapterRecords(g, 9), 5)
-      assert.strictEqual(yield* outcomeOf(lookupCachedUntilDone(volume, name, 9), data), "CorruptData")
+      assert.strictEqual(yield* outcomeOf(lookupCachedUntilDone(volume, name, 9), data), "none")
       assert.deepStrictEqual(yield* volume.findChapterBoundaries, { lowest: 2, highest: 8, isEmpty: false })
     }))
 
   it.scoped("corruption in what reads return is never cached: once reads are clean again the chapter is found", () =>
     Effect.gen(function*() {
       const { faults, volume } = yield* openFaultyVolume(geometry, yield* volumeImage(geometry, 0, 3))
-      const { start } = pageBytes(geometry, 2, 0)
-      yield* faults.corrupt({ flipBits: [start * 8 + 5] })
+      // A guard bit: the page still claims chapter 2, so it is damage (CorruptData), not absence.
+      const { end } = pageBytes(geometry, 2, 0)
+      yield* faults.corrupt({ flipBits: [end * 8 - 1] })
       const outcomes = yield* Effect.forEach([0, 1, 2], () => survey(volume, geometry, 2, [7]))
       assert.deepStrictEqual(outcomes, [["CorruptData"], ["CorruptData"], ["CorruptData"]])
       assert.strictEqual((yield* volume.stats).cachedPages, 0)

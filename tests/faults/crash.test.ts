@@ -91,9 +91,11 @@ const expectationsOf = (scenario: Scenario, landed: number) => {
   const index: "new" | "old" | "bad" = Array.from({ length: indexPagesPerChapter }, (_, k) => k).every(indexPageIsNew)
     ? "new"
     : landed === 0 ? "old" : "bad"
-  // Without a good index, a lookup in the chapter reads pages that do not
-  // decode (never written, or torn) and fails, unless the old chapter is intact.
-  const unreadable: Outcome = index === "old" && wrapped ? "none" : "CorruptData"
+  // Without a good index the chapter is not on the volume and a lookup in it
+  // finds nothing, unless an index page was torn inside: its header claims
+  // the new chapter and the page is damaged, so the new chapter's lookups fail.
+  const tornIndexPage = landed % bytesPerPage !== 0 && landed < indexPagesPerChapter * bytesPerPage
+  const unreadable: Outcome = index === "bad" && tornIndexPage ? "CorruptData" : "none"
   const lowestBefore = wrapped ? chapter - chaptersPerVolume : 0
   const boundaries = {
     lowest: index === "old" ? lowestBefore : wrapped ? lowestBefore + 1 : 0,
@@ -110,7 +112,7 @@ const expectationsOf = (scenario: Scenario, landed: number) => {
     const slot = RecordPage.findSlot(encoded, recordAt(records, i).name, recordsPerPage)
     return landed >= pageStart + (slot + 1) * 32 ? "found" : "none"
   }
-  const oldRecord: Outcome = index === "old" ? "found" : index === "new" ? "none" : "CorruptData"
+  const oldRecord: Outcome = index === "old" ? "found" : "none"
   return { boundaries, newRecord, oldRecord, absent: index === "new" ? "none" : unreadable, lowestBefore }
 }
 

@@ -1,10 +1,47 @@
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Effect, Exit, Fiber, Layer, Option, Scope } from "effect"
-import { BlockDevice, Volume } from "@effect-uds/volume"
+import { BlockDevice, type Geometry, Volume } from "@effect-uds/volume"
 import {
-  absentName, chapterRecords, memoryVolume, multiIndexGeometry, NONCE, openMemoryVolume, recordAt, smallGeometry,
-  writeChapters
+  absentName, chapterRecords, memoryVolume as memoryVolumeLayer, multiIndexGeometry, NONCE,
+  openMemoryVolume as openMemory, recordAt, smallGeometry, writeChapters
 } from "../support/volumes.js"
+
+type VolumeOptions = { readonly cacheChapters?: number; readonly readThreads?: number }
+
+/**
+ * A file device opened with `syncReads` over a temporary copy of `bytes`,
+ * whose writes also land in `bytes` (so tests can reopen it and look at it).
+ */
+const syncReadsFile = (bytes: Uint8Array) =>
+  Layer.scoped(
+    BlockDevice.BlockDevice,
+    Effect.gen(function*() {
+      const dir = yield* Effect.acquireRelease(
+        Effect.sync(() => fs.mkdtempSync(path.join(os.tmpdir(), "uds-volume-test-"))),
+        (dir) => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))
+      )
+      const file = path.join(dir, "volume.bin")
+      fs.writeFileSync(file, bytes)
+      const context = yield* Layer.build(BlockDevice.layerFile(file, { syncReads: true }))
+      const device = Context.get(context, BlockDevice.BlockDevice)
+      return {
+        ...device,
+        write: (offset: number, data: Uint8Array) => Effect.tap(device.write(offset, data), () => bytes.set(data, offset))
+      }
+    }).pipe(Effect.orDie)
+  )
+
+const syncReadsVolume = (geometry: Geometry.Geometry, bytes: Uint8Array, options: VolumeOptions = {}) =>
+  Volume.layer({ geometry, nonce: NONCE, ...options }).pipe(Layer.provide(syncReadsFile(bytes)))
+
+/** The devices the suite runs over. */
+const devices = [
+  { device: "memory", volumeLayer: memoryVolumeLayer },
+  { device: "file with syncReads", volumeLayer: syncReadsVolume }
+] as const
 
 const lookupAll = (records: Uint8Array, chapter: number, step = 1) =>
   Effect.gen(function*() {
@@ -20,16 +57,22 @@ const lookupAll = (records: Uint8Array, chapter: number, step = 1) =>
     return found
   })
 
-describe("Volume", () => {
+for (const { device, volumeLayer } of devices) {
+const openVolume = (geometry: Geometry.Geometry, bytes: Uint8Array, options: VolumeOptions = {}) =>
+  device === "memory"
+    ? openMemory(geometry, bytes, options)
+    : Effect.map(Layer.build(volumeLayer(geometry, bytes, options)), (context) => Context.get(context, Volume.Volume))
+
+describe(`Volume over ${device}`, () => {
   for (const [label, geometry] of [["one index page", smallGeometry], ["seven index pages", multiIndexGeometry]] as const) {
     it.scoped(`finds every record written and no absent name (${label})`, () =>
       Effect.gen(function*() {
         const bytes = new Uint8Array(geometry.bytesPerVolume)
-        yield* writeChapters(geometry, 0, 2).pipe(Effect.provide(memoryVolume(geometry, bytes)))
+        yield* writeChapters(geometry, 0, 2).pipe(Effect.provide(volumeLayer(geometry, bytes)))
         for (let chapter = 0; chapter <= 2; chapter++) {
-          yield* lookupAll(chapterRecords(geometry, chapter), chapter).pipe(Effect.provide(memoryVolume(geometry, bytes)))
+          yield* lookupAll(chapterRecords(geometry, chapter), chapter).pipe(Effect.provide(volumeLayer(geometry, bytes)))
         }
-        const volume = yield* openMemoryVolume(geometry, bytes)
+        const volume = yield* openVolume(geometry, bytes)
         for (let i = 0; i < 200; i++) {
           assert.isTrue(Option.isNone(yield* volume.lookup(absentName(i), i % 3)))
         }
@@ -38,11 +81,11 @@ describe("Volume", () => {
     it.scoped(`reopened over the same bytes finds records at once without a saved map (${label})`, () =>
       Effect.gen(function*() {
         const bytes = new Uint8Array(geometry.bytesPerVolume)
-        yield* Effect.scoped(Layer.build(memoryVolume(geometry, bytes)).pipe(
+        yield* Effect.scoped(Layer.build(volumeLayer(geometry, bytes)).pipe(
           Effect.flatMap((context) => writeChapters(geometry, 0, 3).pipe(Effect.provide(context)))
         ))
         const found = yield* lookupAll(chapterRecords(geometry, 3), 3, 7).pipe(
-          Effect.provide(memoryVolume(geometry, bytes, { cacheChapters: 1 }))
+          Effect.provide(volumeLayer(geometry, bytes, { cacheChapters: 1 }))
         )
         assert.isAbove(found, 0)
       }))
@@ -51,7 +94,7 @@ describe("Volume", () => {
   it.scoped("a name looked up in a chapter that holds another virtual chapter is not found", () =>
     Effect.gen(function*() {
       const geometry = smallGeometry
-      const volume = yield* openMemoryVolume(geometry, new Uint8Array(geometry.bytesPerVolume))
+      const volume = yield* openVolume(geometry, new Uint8Array(geometry.bytesPerVolume))
       yield* volume.writeChapter(16, chapterRecords(geometry, 16))
       const { name } = recordAt(chapterRecords(geometry, 16), 5)
       assert.isTrue(Option.isSome(yield* volume.lookup(name, 16)))
@@ -61,7 +104,7 @@ describe("Volume", () => {
   it.scoped("a short chapter is padded with its last record, and every given record is found", () =>
     Effect.gen(function*() {
       const geometry = smallGeometry
-      const volume = yield* openMemoryVolume(geometry, new Uint8Array(geometry.bytesPerVolume))
+      const volume = yield* openVolume(geometry, new Uint8Array(geometry.bytesPerVolume))
       const records = chapterRecords(geometry, 0).slice(0, 300 * 32)
       yield* volume.writeChapter(0, records)
       for (let i = 0; i < 300; i++) {
@@ -81,8 +124,8 @@ describe("Volume", () => {
     Effect.gen(function*() {
       const geometry = smallGeometry
       const bytes = new Uint8Array(geometry.bytesPerVolume)
-      yield* Effect.scoped(Effect.provide(writeChapters(geometry, 0, 1), memoryVolume(geometry, bytes)))
-      const volume = yield* openMemoryVolume(geometry, bytes)
+      yield* Effect.scoped(Effect.provide(writeChapters(geometry, 0, 1), volumeLayer(geometry, bytes)))
+      const volume = yield* openVolume(geometry, bytes)
       const { data, name } = recordAt(chapterRecords(geometry, 1), 77)
       // First the index page, then the record page, is missing.
       const pagesQueued: Array<number> = []
@@ -101,7 +144,7 @@ describe("Volume", () => {
   it.scoped("findChapterBoundaries reports an empty volume on zeroed storage", () =>
     Effect.gen(function*() {
       const geometry = smallGeometry
-      const volume = yield* openMemoryVolume(geometry, new Uint8Array(geometry.bytesPerVolume))
+      const volume = yield* openVolume(geometry, new Uint8Array(geometry.bytesPerVolume))
       assert.deepStrictEqual(yield* volume.findChapterBoundaries, { lowest: 0, highest: 0, isEmpty: true })
     }))
 
@@ -109,15 +152,15 @@ describe("Volume", () => {
     Effect.gen(function*() {
       const geometry = multiIndexGeometry
       const bytes = new Uint8Array(geometry.bytesPerVolume)
-      yield* Effect.scoped(Effect.provide(writeChapters(geometry, 0, 10), memoryVolume(geometry, bytes)))
-      const volume = yield* openMemoryVolume(geometry, bytes)
+      yield* Effect.scoped(Effect.provide(writeChapters(geometry, 0, 10), volumeLayer(geometry, bytes)))
+      const volume = yield* openVolume(geometry, bytes)
       assert.deepStrictEqual(yield* volume.findChapterBoundaries, { lowest: 3, highest: 10, isEmpty: false })
     }))
 
   it.scoped("readChapterIndex gives every index page of a chapter, and CorruptData once it is overwritten", () =>
     Effect.gen(function*() {
       const geometry = multiIndexGeometry
-      const volume = yield* openMemoryVolume(geometry, new Uint8Array(geometry.bytesPerVolume))
+      const volume = yield* openVolume(geometry, new Uint8Array(geometry.bytesPerVolume))
       yield* writeChapters(geometry, 0, 8).pipe(Effect.provideService(Volume.Volume, volume))
       const pages = yield* volume.readChapterIndex(8)
       assert.strictEqual(pages.length, geometry.indexPagesPerChapter)
@@ -133,8 +176,8 @@ describe("Volume", () => {
     Effect.gen(function*() {
       const geometry = multiIndexGeometry
       const bytes = new Uint8Array(geometry.bytesPerVolume)
-      yield* Effect.scoped(Effect.provide(writeChapters(geometry, 0, 2), memoryVolume(geometry, bytes)))
-      const volume = yield* openMemoryVolume(geometry, bytes)
+      yield* Effect.scoped(Effect.provide(writeChapters(geometry, 0, 2), volumeLayer(geometry, bytes)))
+      const volume = yield* openVolume(geometry, bytes)
       const pages = yield* volume.readChapterIndex(1)
       assert.deepStrictEqual(pages.map((page) => page.virtualChapter), pages.map(() => 1))
       const { data, name } = recordAt(chapterRecords(geometry, 1), 4000)
@@ -145,7 +188,7 @@ describe("Volume", () => {
     Effect.gen(function*() {
       const geometry = smallGeometry
       const bytes = new Uint8Array(geometry.bytesPerVolume)
-      const volume = yield* openMemoryVolume(geometry, bytes)
+      const volume = yield* openVolume(geometry, bytes)
       yield* volume.writeChapter(2, chapterRecords(geometry, 2))
       const offset = (1 + 2 * geometry.pagesPerChapter + 3) * geometry.bytesPerPage
       const page = yield* volume.getPage(2, 3)
@@ -162,21 +205,22 @@ describe("Volume", () => {
     Effect.gen(function*() {
       const geometry = smallGeometry
       const bytes = new Uint8Array(geometry.bytesPerVolume)
-      yield* Effect.scoped(Effect.provide(writeChapters(geometry, 0, 0), memoryVolume(geometry, bytes)))
-      const volume = yield* openMemoryVolume(geometry, bytes)
+      yield* Effect.scoped(Effect.provide(writeChapters(geometry, 0, 0), volumeLayer(geometry, bytes)))
+      const volume = yield* openVolume(geometry, bytes)
       const { name } = recordAt(chapterRecords(geometry, 0), 3)
       yield* volume.lookup(name, 0)
       yield* volume.lookup(name, 0)
       const stats = yield* volume.stats
       assert.strictEqual(stats.pagesRead, 2)
-      assert.strictEqual(stats.readsQueued, 2)
+      // A synchronous read is done at once, never queued.
+      assert.strictEqual(stats.readsQueued, device === "memory" ? 2 : 0)
       assert.isAtLeast(stats.cacheHits, 2)
       assert.isAtLeast(stats.cacheMisses, 2)
       assert.strictEqual(stats.evictions, 0)
     }))
 
   describe("rejects bad input with InvalidArgument", () => {
-    const volumeEffect = openMemoryVolume(smallGeometry, new Uint8Array(smallGeometry.bytesPerVolume))
+    const volumeEffect = openVolume(smallGeometry, new Uint8Array(smallGeometry.bytesPerVolume))
     const cases: ReadonlyArray<readonly [string, (volume: Volume.Service) => Effect.Effect<unknown, { readonly _tag: string; readonly message: string }>, string]> = [
       ["a 15-byte name", (v) => v.lookup(new Uint8Array(15), 0), "16 bytes"],
       ["a negative chapter", (v) => v.lookup(new Uint8Array(16), -1), "non-negative"],
@@ -220,7 +264,7 @@ describe("Volume", () => {
     Effect.gen(function*() {
       const geometry = smallGeometry
       const bytes = new Uint8Array(geometry.bytesPerVolume)
-      yield* Effect.scoped(Effect.provide(writeChapters(geometry, 0, 0), memoryVolume(geometry, bytes)))
+      yield* Effect.scoped(Effect.provide(writeChapters(geometry, 0, 0), volumeLayer(geometry, bytes)))
       const device = BlockDevice.layerFaulty.pipe(Layer.provide(BlockDevice.layerMemory({ bytes })))
       const scope = yield* Scope.make()
       const context = yield* Layer.buildWithScope(
@@ -239,3 +283,4 @@ describe("Volume", () => {
       assert.strictEqual(yield* control.hanging, 0)
     }))
 })
+}

@@ -11,10 +11,20 @@ import type { IndexPage } from "./ChapterIndex.js"
 import type { Geometry } from "./Geometry.js"
 import { InvalidArgument } from "./VolumeError.js"
 
-/** The reference numbers slots with 15 bits; a larger cache is refused as it is there. */
+/**
+ * The reference numbers slots with 15 bits; a larger cache is refused as it is there.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const MAX_SLOTS = 32767
 
-/** Counters of the cache since it was made. */
+/**
+ * Counters of the cache since it was made.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface PageCacheStats {
   readonly cacheHits: number
   readonly cacheMisses: number
@@ -22,8 +32,13 @@ export interface PageCacheStats {
   readonly cachedPages: number
 }
 
-/** The page cache service. */
-export class PageCache extends Context.Tag("@effect-uds/volume/PageCache")<PageCache, {
+/**
+ * The page cache service.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
   /** Number of slots. */
   readonly capacity: number
   /** The decoded index page cached for a physical page, made most recent; undefined on a miss. */
@@ -38,9 +53,22 @@ export class PageCache extends Context.Tag("@effect-uds/volume/PageCache")<PageC
   readonly invalidate: (physicalPage: number) => void
   /** The counters so far. */
   readonly stats: () => PageCacheStats
-}>() {}
+}
 
-/** How to size the cache: `cacheChapters` chapters' worth of record pages. */
+/**
+ * The page cache service tag.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class PageCache extends Context.Tag("@effect-uds/volume/PageCache")<PageCache, Service>() {}
+
+/**
+ * How to size the cache: `cacheChapters` chapters' worth of record pages.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Options {
   readonly geometry: Geometry
   readonly cacheChapters?: number
@@ -48,7 +76,12 @@ export interface Options {
 
 const NONE = -1
 
-/** The number of slots for a geometry and cache size, or an InvalidArgument saying what is allowed. */
+/**
+ * The number of slots for a geometry and cache size, or an InvalidArgument saying what is allowed.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const slotCount = (geometry: Geometry, cacheChapters: number): number | InvalidArgument => {
   const slots = cacheChapters * geometry.recordPagesPerChapter
   if (!Number.isSafeInteger(cacheChapters) || cacheChapters < 1 || slots > MAX_SLOTS) {
@@ -60,15 +93,25 @@ export const slotCount = (geometry: Geometry, cacheChapters: number): number | I
   return slots
 }
 
-/** Builds a page cache. Fails with InvalidArgument for a cache size out of range. */
-export const make = (options: Options): Effect.Effect<PageCache["Type"], InvalidArgument> =>
+/**
+ * Builds a page cache. Fails with InvalidArgument for a cache size out of range.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: Options): Effect.Effect<Service, InvalidArgument> =>
   Effect.suspend(() => {
     const slots = slotCount(options.geometry, options.cacheChapters ?? 7)
     return typeof slots === "number" ? Effect.succeed(makeUnsafe(options.geometry, slots)) : Effect.fail(slots)
   })
 
-/** Builds a page cache with exactly `slots` slots (1 or more). */
-export const makeUnsafe = (geometry: Geometry, slots: number): PageCache["Type"] => {
+/**
+ * Builds a page cache with exactly `slots` slots (1 or more).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeUnsafe = (geometry: Geometry, slots: number): Service => {
   const slotOfPage = new Int32Array(geometry.pagesPerVolume + geometry.headerPagesPerVolume).fill(NONE)
   const pageOfSlot = new Int32Array(slots).fill(NONE)
   const indexPages: Array<IndexPage | undefined> = new Array(slots).fill(undefined)
@@ -181,6 +224,11 @@ export const makeUnsafe = (geometry: Geometry, slots: number): PageCache["Type"]
   }
 }
 
-/** A page cache layer sized by `options`. */
+/**
+ * A page cache layer sized by `options`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer = (options: Options): Layer.Layer<PageCache, InvalidArgument> =>
   Layer.effect(PageCache, make(options))

@@ -12,19 +12,29 @@
  *
  * @since 0.1.0
  */
-import { Context, Deferred, Effect, Either, FiberId, Layer, type Scope } from "effect"
-import * as ChapterIndex from "./ChapterIndex.js"
+import { Context, Deferred, Effect, FiberId, Layer, type Scope } from "effect"
+import type * as ChapterIndex from "./ChapterIndex.js"
 import { BlockDevice } from "./BlockDevice.js"
-import { DecodedPageMemo } from "./internal/volume/decodedPageMemo.js"
 import { type DirectReader, directReaderOf } from "./internal/device/directRead.js"
+import { makePageInstaller } from "./internal/volume/pageInstaller.js"
 import type { Geometry } from "./Geometry.js"
 import { PageCache } from "./PageCache.js"
 import { CorruptData, InvalidArgument, IoError } from "./VolumeError.js"
 
-/** Outstanding reads at most, as in the reference (a ring of 4096 entries, one kept free). */
+/**
+ * Outstanding reads at most, as in the reference (a ring of 4096 entries, one kept free).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const DEFAULT_CAPACITY = 4095
 
-/** One queued read of a physical page, shared by every request that wants the page. */
+/**
+ * One queued read of a physical page, shared by every request that wants the page.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface PageRead {
   readonly physicalPage: number
   /** Completes when the read finished: installed, failed, or discarded. */
@@ -39,7 +49,12 @@ export interface PageRead {
   invalid: boolean
 }
 
-/** Counters of the queue since it was made. */
+/**
+ * Counters of the queue since it was made.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ReadQueueStats {
   readonly pagesRead: number
   readonly readsQueued: number
@@ -48,8 +63,13 @@ export interface ReadQueueStats {
   readonly queueFullWaits: number
 }
 
-/** The read queue service. */
-export class ReadQueue extends Context.Tag("@effect-uds/volume/ReadQueue")<ReadQueue, {
+/**
+ * The read queue service.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
   /** Most reads outstanding at once. */
   readonly capacity: number
   /**
@@ -69,9 +89,22 @@ export class ReadQueue extends Context.Tag("@effect-uds/volume/ReadQueue")<ReadQ
   readonly invalidate: (physicalPage: number) => void
   /** The counters so far. */
   readonly stats: () => ReadQueueStats
-}>() {}
+}
 
-/** How the queue reads and decodes pages. */
+/**
+ * The read queue service tag.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class ReadQueue extends Context.Tag("@effect-uds/volume/ReadQueue")<ReadQueue, Service>() {}
+
+/**
+ * How the queue reads and decodes pages.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Options {
   readonly geometry: Geometry
   readonly nonce: bigint
@@ -92,10 +125,13 @@ const newDeferred = (): Deferred.Deferred<void> => Deferred.unsafeMake<void>(Fib
 /**
  * Builds the read queue and forks its reader fibers into the current scope;
  * closing the scope stops them and interrupts every request still waiting.
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const make = (
   options: Options
-): Effect.Effect<ReadQueue["Type"], InvalidArgument, BlockDevice | PageCache | Scope.Scope> =>
+): Effect.Effect<Service, InvalidArgument, BlockDevice | PageCache | Scope.Scope> =>
   Effect.gen(function*() {
     const readThreads = options.readThreads ?? 2
     const capacity = options.capacity ?? DEFAULT_CAPACITY
@@ -108,7 +144,7 @@ export const make = (
     const device = yield* BlockDevice
     const cache = yield* PageCache
     const { geometry, nonce } = options
-    const { bytesPerPage, pagesPerChapter, indexPagesPerChapter, headerPagesPerVolume } = geometry
+    const { bytesPerPage } = geometry
 
     const direct = directReaderOf(device)
     const byPage = new Map<number, PageRead>()
@@ -127,11 +163,7 @@ export const make = (
     let readsDiscarded = 0
     let queueFullWaits = 0
 
-    // As many decoded index pages as the cache has slots, beyond those it holds.
-    const decodedPages = new DecodedPageMemo(cache.capacity)
-
-    const isIndexPage = (physicalPage: number) =>
-      (physicalPage - headerPagesPerVolume) % pagesPerChapter < indexPagesPerChapter
+    const installer = makePageInstaller(geometry, nonce, cache)
 
     const finish = (read: PageRead) => {
       if (byPage.get(read.physicalPage) === read) byPage.delete(read.physicalPage)
@@ -201,34 +233,20 @@ export const make = (
         )
       })
 
+    // Hands the bytes read to the cache (which decodes an index page), unless
+    // the page was invalidated meanwhile.
     const accept = (read: PageRead, bytes: Uint8Array) => {
       pagesRead++
       if (read.invalid) {
         readsDiscarded++
         return
       }
-      const page = read.physicalPage
-      if (!isIndexPage(page)) {
-        cache.installRecordPage(page, bytes)
-        read.recordPage = bytes
-        return
-      }
-      // A decoded index page keeps a copy of its bytes: the read buffer is free again.
-      spare = bytes
-      const remembered = decodedPages.find(page, bytes)
-      if (remembered !== undefined) {
-        cache.installIndexPage(page, remembered)
-        read.indexPage = remembered
-        return
-      }
-      const decoded = ChapterIndex.decodePage(geometry, nonce, bytes)
-      if (Either.isLeft(decoded)) {
-        read.error = new CorruptData({ message: `physical page ${page}: ${decoded.left.message}`, physicalPage: page })
-        return
-      }
-      decodedPages.remember(page, decoded.right)
-      cache.installIndexPage(page, decoded.right)
-      read.indexPage = decoded.right
+      const installed = installer.install(read.physicalPage, bytes)
+      // Only a record page keeps the read buffer.
+      if (installed !== bytes) spare = bytes
+      if (installed instanceof Uint8Array) read.recordPage = installed
+      else if (installed instanceof CorruptData) read.error = installed
+      else read.indexPage = installed
     }
 
     // A read buffer nothing refers to any more (it held an index page),
@@ -366,6 +384,11 @@ export const make = (
     }
   })
 
-/** A read queue layer; its reader fibers live as long as the layer. */
+/**
+ * A read queue layer; its reader fibers live as long as the layer.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer = (options: Options): Layer.Layer<ReadQueue, InvalidArgument, BlockDevice | PageCache> =>
   Layer.scoped(ReadQueue, make(options))

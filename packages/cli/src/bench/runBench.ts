@@ -20,6 +20,7 @@ import { w1Chapters, w1Write } from "./w1Write.js"
 import { w2CachedLookup } from "./w2CachedLookup.js"
 import { w3ColdLookup } from "./w3ColdLookup.js"
 import { CALLS, w4Boundaries, type W4Result } from "./w4Boundaries.js"
+import { w5ColdFlood, w5JsonLine, w5Row } from "./w5ColdFlood.js"
 
 /** Options of a benchmark run. */
 export interface BenchOptions {
@@ -42,7 +43,7 @@ const boundariesFigure = (result: W4Result): Figure => ({
   note: `median of ${CALLS}, ${result.pageReadsPerCall} page reads/call`
 })
 
-/** Runs the benchmark workloads W1–W4 and prints their figures. */
+/** Runs the benchmark workloads W1–W4 and W5 (a cold flood of lookups) and prints their figures. */
 export const runBench = (options: BenchOptions): Effect.Effect<void, Error> =>
   Effect.scoped(Effect.gen(function*() {
     const directory = yield* tempDirectory
@@ -59,6 +60,7 @@ export const runBench = (options: BenchOptions): Effect.Effect<void, Error> =>
     const w3ThreadPool = yield* w3ColdLookup(volumeFile, geometry, queries, false)
     const w4 = yield* w4Boundaries(boundariesFile, true)
     const w4ThreadPool = yield* w4Boundaries(boundariesFile, false)
+    const w5 = yield* w5ColdFlood()
     const lines: ReadonlyArray<Line> = [
       {
         workload: "W1",
@@ -82,7 +84,8 @@ export const runBench = (options: BenchOptions): Effect.Effect<void, Error> =>
     ]
     if (options.json) {
       for (const line of lines) yield* Console.log(jsonLine(line))
+      yield* Console.log(w5JsonLine(w5))
     } else {
-      yield* Console.log(table(lines))
+      yield* Console.log(`${table(lines)}\n\n${w5Row(w5)}`)
     }
   }))

@@ -2,6 +2,7 @@
 import type { IndexPage } from "../../ChapterIndex.js"
 import { type Geometry, mapToPhysicalChapter, physicalPage } from "../../Geometry.js"
 import { CorruptData } from "../../VolumeError.js"
+import { claimOf } from "./chapterClaims.js"
 
 /**
  * CorruptData when the index pages read from a physical chapter do not make
@@ -20,12 +21,13 @@ export const chapterPagesAgree = (
   for (let k = 0; k < pages.length; k++) {
     const page = pages[k]!
     const at = physicalPage(geometry, physicalChapter, k)
+    // Pages of two chapters (a torn write): no one chapter is there.
     if (page.virtualChapter !== first.virtualChapter) {
-      return new CorruptData({
+      return claimOf(new CorruptData({
         message: `chapter ${physicalChapter} index page ${k} holds virtual chapter ${page.virtualChapter}, ` +
           `but page 0 holds ${first.virtualChapter}`,
         physicalPage: at
-      })
+      }))
     }
     if (page.lowestList !== expectedList) {
       return new CorruptData({
@@ -37,11 +39,14 @@ export const chapterPagesAgree = (
   }
   const home = mapToPhysicalChapter(geometry, first.virtualChapter)
   if (home !== physicalChapter) {
-    return new CorruptData({
-      message: `chapter ${physicalChapter} holds virtual chapter ${first.virtualChapter}, ` +
-        `which belongs in chapter ${home}`,
-      physicalPage: physicalPage(geometry, physicalChapter, 0)
-    })
+    return claimOf(
+      new CorruptData({
+        message: `chapter ${physicalChapter} holds virtual chapter ${first.virtualChapter}, ` +
+          `which belongs in chapter ${home}`,
+        physicalPage: physicalPage(geometry, physicalChapter, 0)
+      }),
+      first.virtualChapter
+    )
   }
   return undefined
 }

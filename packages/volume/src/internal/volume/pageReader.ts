@@ -15,6 +15,17 @@ import { CorruptData, IoError } from "../../VolumeError.js"
 /** Page getters over one cache and queue. */
 export interface PageReader {
   /**
+   * A synchronous read (ReadQueue.readNow) counted against the budget of
+   * synchronous reads between turns of the event loop; undefined when the
+   * page must be requested, or when the budget is spent: then wait for
+   * `yieldToEventLoop` (and read on after it).
+   */
+  readonly readNow: (physicalPage: number) => PageRead | undefined
+  /** Lets the event loop turn (timers, I/O callbacks such as a chapter write's, shutdown), then resumes. */
+  readonly yieldToEventLoop: Effect.Effect<void>
+  /** Whether the budget of synchronous reads is spent (then yield before reading on). */
+  readonly mustYield: () => boolean
+  /**
    * The read of a page: done at once when the device reads synchronously
    * (ReadQueue.readNow), else queued and waited for; undefined when it was
    * discarded. Build it only while running (inside Effect.suspend or a
@@ -36,6 +47,9 @@ export interface PageReader {
   ) => Effect.Effect<ReadonlyArray<IndexPage>, CorruptData | IoError>
 }
 
+/** Synchronous reads between turns of the event loop, at most. */
+const SYNC_READS_BEFORE_YIELD = 128
+
 /** The page getters of a volume. */
 export const makePageReader = (
   geometry: Geometry,
@@ -43,6 +57,27 @@ export const makePageReader = (
   queue: ReadQueue["Type"]
 ): PageReader => {
   const { indexPagesPerChapter } = geometry
+
+  // A synchronous read blocks the whole process: after SYNC_READS_BEFORE_YIELD
+  // of them the next read waits for a turn of the event loop first. Yielding
+  // to other fibers (Effect.yieldNow) is not enough: Effect's scheduler runs
+  // them on microtasks, so I/O callbacks (a chapter write's) and timers would
+  // still wait for thousands of drains.
+  let syncReads = 0
+  const mustYield = () => syncReads >= SYNC_READS_BEFORE_YIELD
+  const readNow = (physicalPage: number): PageRead | undefined => {
+    if (mustYield()) return undefined
+    const read = queue.readNow(physicalPage)
+    if (read !== undefined) syncReads++
+    return read
+  }
+  const yieldToEventLoop: Effect.Effect<void> = Effect.async<void>((resume) => {
+    const immediate = setImmediate(() => {
+      syncReads = 0
+      resume(Effect.void)
+    })
+    return Effect.sync(() => clearImmediate(immediate))
+  })
 
   // Waits for the read of a page; fails with its error; undefined when it was discarded.
   const awaitRead = (read: PageRead): Effect.Effect<PageRead | undefined, CorruptData | IoError> =>
@@ -52,7 +87,8 @@ export const makePageReader = (
         : Effect.succeed(read.invalid ? undefined : read))
 
   const readPage = (physicalPage: number): Effect.Effect<PageRead | undefined, CorruptData | IoError> => {
-    const now = queue.readNow(physicalPage)
+    if (mustYield()) return Effect.zipRight(yieldToEventLoop, Effect.suspend(() => readPage(physicalPage)))
+    const now = readNow(physicalPage)
     if (now === undefined) return Effect.flatMap(queue.requestWaiting(physicalPage), awaitRead)
     return now.error !== undefined ? Effect.fail(now.error) : Effect.succeed(now)
   }
@@ -77,7 +113,7 @@ export const makePageReader = (
   const indexPageNow = (physicalPage: number): IndexPage | CorruptData | IoError | undefined => {
     const cached = cache.indexPage(physicalPage)
     if (cached !== undefined) return cached
-    const read = queue.readNow(physicalPage)
+    const read = readNow(physicalPage)
     return read === undefined ? undefined : read.error ?? read.indexPage
   }
 
@@ -107,5 +143,14 @@ export const makePageReader = (
       )
     })
 
-  return { readPage, getIndexPage, getRecordPage, chapterIndexPagesNow, getChapterIndexPages }
+  return {
+    readNow,
+    yieldToEventLoop,
+    mustYield,
+    readPage,
+    getIndexPage,
+    getRecordPage,
+    chapterIndexPagesNow,
+    getChapterIndexPages
+  }
 }

@@ -5,3 +5,4 @@
  * @since 0.1.0
  */
 export * as IndexError from "./IndexError.js"
+export * as VolumeIndex from "./VolumeIndex.js"

@@ -233,15 +233,19 @@ export const zoneOf = (index: VolumeIndex, name: Uint8Array): Either.Either<numb
 
 /**
  * The chapter window [low, high] of a zone of the main (non-hook or only)
- * sub-index.
+ * sub-index, or of the hook sub-index of a sparse index.
  *
  * @since 0.1.0
  * @category operations
  */
-export const window = (index: VolumeIndex, zone: number): { readonly low: number; readonly high: number } => ({
-  low: index.main.low[zone] ?? 0,
-  high: index.main.high[zone] ?? 0
-})
+export const window = (
+  index: VolumeIndex,
+  zone: number,
+  subIndex: "main" | "hook" = "main"
+): { readonly low: number; readonly high: number } => {
+  const sub = subIndex === "hook" ? index.hook ?? index.main : index.main
+  return { low: sub.low[zone] ?? 0, high: sub.high[zone] ?? 0 }
+}
 
 /**
  * The index's counters and memory.

@@ -25,6 +25,14 @@ export const readBitsAt = (bytes: Uint8Array, byte: number, bit: number, width: 
   return window & ((1 << width) - 1)
 }
 
+/**
+ * At least 25 valid bits of the stream starting at byte `byte`, from stream
+ * bit `bit` on (its bit 0 is stream bit `bit`): one unaligned 32-bit load.
+ * The view must have 3 bytes of room after the bits needed.
+ */
+export const windowAt = (view: DataView, byte: number, bit: number): number =>
+  view.getUint32(byte + (bit >>> 3), true) >>> (bit & 7)
+
 /** Reads a field of `width` bits (1..32), as `readBitsAt` does for narrower ones. */
 export const readWideBitsAt = (bytes: Uint8Array, byte: number, bit: number, width: number): number =>
   width <= 25

@@ -52,7 +52,7 @@ export class DeltaCursor {
 }
 
 /** Checkpoints per list. */
-const CHECKPOINTS = 3
+const CHECKPOINTS = 7
 const NO_CHECKPOINT = 0xffff
 /** Lists shorter than this are walked from the start. */
 const CHECKPOINT_MIN_BITS = 768
@@ -68,14 +68,13 @@ export class DeltaZone extends DeltaMemory {
   readonly minKeys: number
   readonly incrKeys: number
   private readonly valueMask: number
-  private readonly view: DataView
   /** Bits of a collision entry: value, an all-zero key field, the name. */
   readonly collisionBits: number
 
   /**
    * Search checkpoints: per list, up to CHECKPOINTS entry positions (bit
    * offset, NONE when unset) with the key before each, set by a walk of the
-   * list at about 1/4, 1/2 and 3/4 of its bits and kept exact through every
+   * list at each 1/8 of its bits and kept exact through every
    * change, so a search walks from the nearest one instead of from the start.
    */
   private readonly checkpointOffsets: Uint16Array
@@ -92,7 +91,6 @@ export class DeltaZone extends DeltaMemory {
     this.minBits = coding.minBits
     this.minKeys = coding.minKeys
     this.incrKeys = coding.incrKeys
-    this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength)
     this.checkpointOffsets = new Uint16Array((listCount + 2) * CHECKPOINTS).fill(NO_CHECKPOINT)
     this.checkpointKeys = new Uint32Array((listCount + 2) * CHECKPOINTS)
     this.valueMask = coding.valueBits >= 31 ? -1 : (1 << coding.valueBits) - 1
@@ -254,7 +252,7 @@ export class DeltaZone extends DeltaMemory {
     return OK
   }
 
-  // Walks list `list` and sets its checkpoints at the first entries from 1/4, 1/2 and 3/4 of its bits.
+  // Walks list `list` and sets its checkpoints at the first entries from each 1/8 of its bits.
   private setCheckpoints(list: number): void {
     const start = this.starts[list]!
     const base = Math.floor(start / 8)

@@ -35,10 +35,6 @@ export const keyCodeBits = (delta: number): number => keyCodeBitsWith(MIN_BITS, 
 export const keyCodeZeros = (minKeys: number, incrKeys: number, delta: number): number =>
   ((delta - minKeys) / incrKeys) | 0
 
-/** The min_bits-bit field of the key code of `delta`. */
-export const keyCodeField = (minKeys: number, incrKeys: number, delta: number): number =>
-  delta < minKeys ? delta : delta - keyCodeZeros(minKeys, incrKeys, delta) * incrKeys
-
 /**
  * Appends an entry's value (`payloadBits` wide) followed by the key code of
  * `delta` with the given constants; payloadBits + minBits is at most 32.

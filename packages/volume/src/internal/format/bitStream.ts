@@ -85,7 +85,23 @@ export const copyBits = (
 ): void => {
   if (count <= 0) return
   if (((sourceBit - targetBit) & 7) === 0) {
-    copyAlignedBits(source, sourceByte, sourceBit, target, targetByte, targetBit, count)
+    // The same bit phase: whole bytes move with copyWithin/set, the partial ends by field.
+    const phase = sourceBit & 7
+    const head = phase === 0 ? 0 : Math.min(8 - phase, count)
+    const from = sourceByte + (sourceBit >>> 3)
+    const to = targetByte + (targetBit >>> 3)
+    const middleBytes = (count - head) >>> 3
+    const tail = count - head - middleBytes * 8
+    const headValue = head === 0 ? 0 : readBitsAt(source, from, phase, head)
+    const tailValue = tail === 0 ? 0 : readBitsAt(source, from, phase + head + middleBytes * 8, tail)
+    const middleFrom = from + (head === 0 ? 0 : 1)
+    const middleTo = to + (head === 0 ? 0 : 1)
+    if (middleBytes > 0) {
+      if (source === target) target.copyWithin(middleTo, middleFrom, middleFrom + middleBytes)
+      else target.set(source.subarray(middleFrom, middleFrom + middleBytes), middleTo)
+    }
+    if (head > 0) writeBitsAt(target, to, phase, headValue, head)
+    if (tail > 0) writeBitsAt(target, middleTo + middleBytes, 0, tailValue, tail)
   } else if (source === target && targetByte * 8 + targetBit > sourceByte * 8 + sourceBit) {
     for (let left = count; left > 0;) {
       const width = left < CHUNK_BITS ? left : CHUNK_BITS
@@ -144,34 +160,6 @@ export const moveBits = (bytes: Uint8Array, view: DataView, from: number, to: nu
   }
   if (headBits > 0) writeBitsAt(bytes, toByte, to - toByte * 8, headValue, headBits)
   if (tailBits > 0) writeBitsAt(bytes, endByte, 0, tailValue, tailBits)
-}
-
-// Source and target share the bit phase: whole bytes move with copyWithin/set, the partial ends bit by field.
-const copyAlignedBits = (
-  source: Uint8Array,
-  sourceByte: number,
-  sourceBit: number,
-  target: Uint8Array,
-  targetByte: number,
-  targetBit: number,
-  count: number
-): void => {
-  const phase = sourceBit & 7
-  const head = phase === 0 ? 0 : Math.min(8 - phase, count)
-  const from = sourceByte + (sourceBit >>> 3)
-  const to = targetByte + (targetBit >>> 3)
-  const middleBytes = (count - head) >>> 3
-  const tail = count - head - middleBytes * 8
-  const headValue = head === 0 ? 0 : readBitsAt(source, from, phase, head)
-  const tailValue = tail === 0 ? 0 : readBitsAt(source, from, phase + head + middleBytes * 8, tail)
-  const middleFrom = from + (head === 0 ? 0 : 1)
-  const middleTo = to + (head === 0 ? 0 : 1)
-  if (middleBytes > 0) {
-    if (source === target) target.copyWithin(middleTo, middleFrom, middleFrom + middleBytes)
-    else target.set(source.subarray(middleFrom, middleFrom + middleBytes), middleTo)
-  }
-  if (head > 0) writeBitsAt(target, to, phase, headValue, head)
-  if (tail > 0) writeBitsAt(target, middleTo + middleBytes, 0, tailValue, tail)
 }
 
 /**

@@ -4,5 +4,6 @@
  *
  * @since 0.1.0
  */
-export * as IndexError from "./IndexError.js"
 export * as IndexConfig from "./IndexConfig.js"
+export * as IndexError from "./IndexError.js"
+export * as VolumeIndex from "./VolumeIndex.js"

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { IndexLayout } from "@effect-uds/volume"
-import { Effect, Either } from "effect"
+import { Effect, Either, Option } from "effect"
 import { withoutStaleGap } from "../support/indexPages.js"
 import { currentSaveSlot, readIndexTiny, saveSlots, slotRegion } from "../support/indexTiny.js"
 import { skipReason, vectorsPresent } from "../support/vectors.js"
@@ -47,6 +47,46 @@ const parseZoneStream = (stream: Uint8Array) => {
 }
 
 describe.skipIf(!vectorsPresent)(`the whole index against index-tiny${vectorsPresent ? "" : ` (skipped: ${skipReason})`}`, () => {
+  it.effect("reads the reference: loadNoRebuild of a copy finds all 20 samples with their data, chapters 0 .. 3", () =>
+    Effect.gen(function*() {
+      const { bytes: reference, meta } = readIndexTiny()
+      const copy = referenceDevice(reference)
+      yield* withIndex(config, copy, { open: "loadNoRebuild" }, (index) =>
+        Effect.gen(function*() {
+          assert.strictEqual(index.opened, "loaded")
+          assert.deepStrictEqual(yield* index.chapters, { oldest: 0, newest: 3 })
+          assert.strictEqual(meta.samples.length, 20)
+          for (const sample of meta.samples) {
+            const result = yield* index.queryNoUpdate(Buffer.from(sample.name, "hex"))
+            assert.isTrue(result.found, `sample ${sample.k}`)
+            assert.strictEqual(Option.isSome(result.oldData) ? hex(result.oldData.value) : "none", sample.metadata)
+            const chapter = Math.floor(sample.k / 32768)
+            assert.strictEqual(result.location, chapter === 3 ? "openChapter" : "dense", `sample ${sample.k}`)
+          }
+          const stats = yield* index.stats
+          assert.deepStrictEqual([stats.entriesIndexed, stats.collisions, stats.queriesFound], [100000, 10, 20])
+        }))
+      // The vector itself was never written: only the copy.
+      assert.isTrue(Buffer.from(readIndexTiny().bytes).equals(Buffer.from(reference)))
+    }), 120_000)
+
+  it.effect("every one of the 100,000 names loads from the reference's save, in 1 and in 3 zones", () =>
+    Effect.gen(function*() {
+      const { bytes: reference } = readIndexTiny()
+      const names = seedNames(POSTED)
+      for (const zones of [1, 3]) {
+        yield* withIndex(tinyConfig({ zones }), referenceDevice(reference), { open: "loadNoRebuild" }, (index) =>
+          Effect.gen(function*() {
+            for (let k = 0; k < POSTED; k += 7) {
+              const result = yield* index.queryNoUpdate(nameAt(names, k))
+              if (!result.found || Option.getOrThrow(result.oldData)[0] !== (k & 0xff)) {
+                assert.fail(`${zones} zones: name ${k} found ${result.found}`)
+              }
+            }
+          }))
+      }
+    }), 120_000)
+
   it.effect("writes what the reference writes: 100,000 POSTs into an index made with its nonce info", () =>
     Effect.gen(function*() {
       const { bytes: reference } = readIndexTiny()

@@ -64,10 +64,13 @@ const snapshot = (core: Core): Snapshot => ({
   lastSave: core.newest === 0 ? NO_LAST_SAVE : BigInt(core.newest - 1)
 })
 
-/** A save's timestamp: now in ms, but always later than every other slot's, so it is the one loaded. */
+/**
+ * A save's timestamp: now in ms, but never 0 (that is no save) and always
+ * later than every other slot's, so it is the one loaded.
+ */
 const timestampFor = (core: Core, slot: number): Effect.Effect<bigint> =>
   Effect.map(Clock.currentTimeMillis, (now) => {
-    let stamp = BigInt(now)
+    let stamp = now > 0 ? BigInt(now) : 1n
     core.slots.forEach((other, i) => {
       if (i !== slot && Either.isRight(other) && other.right.state === "saved" && other.right.timestamp >= stamp) {
         stamp = other.right.timestamp + 1n

@@ -8,7 +8,7 @@
  * @internal
  */
 import { BlockDevice, IndexPageMap, PageCache, ReadQueue, Volume } from "@effect-uds/volume"
-import { Context, Deferred, Effect, Either, FiberId, Layer, Option, Queue, type Scope } from "effect"
+import { Context, Effect, Either, type Exit, Layer, Option, Queue, type Scope } from "effect"
 import type * as Index from "../../IndexService.js"
 import type { IndexConfig } from "../../IndexConfig.js"
 import { Disabled, type IndexError, InvalidArgument, NeedsRebuild, NoIndex } from "../../IndexError.js"
@@ -81,8 +81,17 @@ const launch = (core: Core, type: RequestType, name: Uint8Array, data: Uint8Arra
     }
     if (core.closing) return Effect.fail(new NoIndex({ message: "the index is closing" }))
     const zone = core.zones[Either.getOrElse(VolumeIndex.zoneOf(core.volumeIndex, name), () => 0)]!
-    const done = Deferred.unsafeMake<Answer, IndexError>(FiberId.none)
+    let resume: ((exit: Exit.Exit<Answer, IndexError>) => void) | undefined
+    let answered: Exit.Exit<Answer, IndexError> | undefined
+    const done = (exit: Exit.Exit<Answer, IndexError>) => {
+      if (resume === undefined) answered = exit
+      else resume(exit)
+    }
     const message: ZoneMessage = { _tag: "request", type, name: name.slice(), data: data.slice(), done }
+    const answer = Effect.async<Answer, IndexError>((callback) => {
+      if (answered !== undefined) return callback(answered)
+      resume = callback
+    })
     core.inFlight++
     // Once in the inbox the request is the zone's: an interrupted caller only stops waiting.
     const enqueue = Effect.uninterruptibleMask((restore) =>
@@ -99,7 +108,7 @@ const launch = (core: Core, type: RequestType, name: Uint8Array, data: Uint8Arra
         }))
       )
     )
-    return Effect.zipRight(enqueue, Effect.map(Deferred.await(done), toResult))
+    return Effect.zipRight(enqueue, Effect.map(answer, toResult))
   })
 
 const statsOf = (core: Core): Index.Stats => {

@@ -73,6 +73,25 @@ describe("Index crash and rebuild", () => {
         }))
     }), 240_000)
 
+  it.effect("an open-chapter delete is durable once its chapter closes: the rebuilt index does not bring it back", () =>
+    Effect.gen(function*() {
+      const count = PER_CHAPTER + 20
+      const names = seedNames(count)
+      const crashed = yield* crashedCopy(names, PER_CHAPTER - 10, (index) =>
+        Effect.gen(function*() {
+          assert.deepStrictEqual((yield* index.delete(nameAt(names, 5))).location, "openChapter")
+          yield* post(index, names, PER_CHAPTER - 10, count)
+        }))
+      yield* withIndex(config, crashed, { open: "load" }, (index) =>
+        Effect.gen(function*() {
+          assert.strictEqual(index.opened, "rebuilt")
+          assert.isFalse((yield* index.queryNoUpdate(nameAt(names, 5))).found)
+          // Its tombstone kept its record number (chapter 0 is names 0 .. 32767); its place holds a
+          // copy of the chapter's last record, and every other name is there.
+          assert.strictEqual(yield* countFound(index, names, 0, PER_CHAPTER), PER_CHAPTER - 1)
+        }))
+    }), 240_000)
+
   it.effect("a rebuild after the volume wrapped drops the chapter the new open chapter will overwrite", () =>
     Effect.gen(function*() {
       // 4 chapters per volume: chapters 0 .. 4 closed, so chapter 5 is open and 0, 1 expired.

@@ -72,6 +72,11 @@ describe("Index requests", () => {
           const updated = yield* index.update(nameAt(names, 6), dataOf(1000))
           assert.deepStrictEqual([updated.found, updated.location, dataHex(updated)], [true, "dense", hex(dataOf(6))])
           assert.strictEqual(dataHex(yield* index.queryNoUpdate(nameAt(names, 6))), hex(dataOf(1000)))
+          // QUERY moves a found record forward too; QUERY_NO_UPDATE leaves it where it is.
+          assert.strictEqual((yield* index.query(nameAt(names, 8))).location, "dense")
+          assert.strictEqual((yield* index.queryNoUpdate(nameAt(names, 8))).location, "openChapter")
+          assert.strictEqual((yield* index.queryNoUpdate(nameAt(names, 9))).location, "dense")
+          assert.strictEqual((yield* index.queryNoUpdate(nameAt(names, 9))).location, "dense")
           // A soft delete of a closed-chapter record: the name is no longer found.
           const deleted = yield* index.delete(nameAt(names, 7))
           assert.deepStrictEqual([deleted.found, deleted.location], [true, "dense"])

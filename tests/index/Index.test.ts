@@ -205,5 +205,9 @@ describe("Index requests", () => {
       assert.strictEqual(mode._tag, "InvalidArgument")
       const info = yield* open(bytes, { open: "create", nonceInfo: new Uint8Array(5) })
       assert.strictEqual(info._tag, "InvalidArgument")
+      // A configuration not made by IndexConfig.make is checked again.
+      const zoneless = yield* open(bytes, { open: "load" }, { ...config, zones: 0 })
+      assert.strictEqual(zoneless._tag, "InvalidArgument")
+      assert.match(zoneless.message, /zones must be an integer from 1 to 16, got 0/)
     }))
 })

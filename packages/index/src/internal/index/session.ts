@@ -10,7 +10,8 @@
 import { BlockDevice, IndexPageMap, PageCache, ReadQueue, Volume } from "@effect-uds/volume"
 import { Context, Effect, Either, type Exit, Layer, Option, Queue, type Scope } from "effect"
 import type * as Index from "../../IndexService.js"
-import type { IndexConfig } from "../../IndexConfig.js"
+import * as IndexConfig from "../../IndexConfig.js"
+import type { IndexConfig as Config } from "../../IndexConfig.js"
 import { Disabled, type IndexError, InvalidArgument, NeedsRebuild, NoIndex } from "../../IndexError.js"
 import * as VolumeIndex from "../../VolumeIndex.js"
 import { createLayout } from "../layout/create.js"
@@ -60,7 +61,7 @@ const toResult = (answer: Answer): Index.Result => ({
 })
 
 /** The volume over the index's volume region, with the page map the index saves. */
-const openVolume = (config: IndexConfig, device: BlockDevice.Service, pageMap: IndexPageMap.Service, nonce: bigint) => {
+const openVolume = (config: Config, device: BlockDevice.Service, pageMap: IndexPageMap.Service, nonce: bigint) => {
   const options = { geometry: config.geometry, nonce, cacheChapters: config.cacheChapters, readThreads: config.readThreads }
   const volume = Layer.scoped(Volume.Volume, Volume.make(options)).pipe(
     Layer.provide(Layer.provideMerge(ReadQueue.layer(options), PageCache.layer(options))),
@@ -129,11 +130,24 @@ const loadNewest = (core: Core): Effect.Effect<void, IndexError> =>
     onSome: (slot) => loadSave(core, slot)
   })
 
+/** The configuration checked again, so one not made by IndexConfig.make is refused, not trusted. */
+const recheck = (config: Config) =>
+  IndexConfig.make({
+    memorySize: config.memorySize,
+    sparse: config.sparse,
+    reduced: config.reduced,
+    zones: config.zones,
+    readThreads: config.readThreads,
+    nonce: config.nonce,
+    offset: config.offset
+  })
+
 export const makeIndex = (
-  config: IndexConfig,
+  given: Config,
   options: Index.Options
 ): Effect.Effect<Index.Service, IndexError, BlockDevice.BlockDevice | Scope.Scope> =>
   Effect.gen(function*() {
+    const config = yield* recheck(given)
     if (!OPEN_MODES.includes(options.open)) {
       return yield* new InvalidArgument({
         message: `open must be "create", "load" or "loadNoRebuild", got ${String(options.open)}`

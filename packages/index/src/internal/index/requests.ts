@@ -38,13 +38,15 @@ const locationOf = (core: Core, zone: Zone, chapter: number): Answer["location"]
  * the volume must be asked.
  */
 const searchInMemory = (zone: Zone, name: Uint8Array, chapter: number): Uint8Array | null | undefined => {
-  const out = new Uint8Array(NAME_BYTES)
-  if (chapter === zone.newest) return zone.open.search(name, out) ? out : null
+  if (chapter === zone.newest) return zone.open.search(name, scratch) ? scratch.slice() : null
   if (zone.newest > 0 && chapter === zone.newest - 1 && zone.writing.size > 0) {
-    return zone.writing.search(name, out) ? out : null
+    return zone.writing.search(name, scratch) ? scratch.slice() : null
   }
   return undefined
 }
+
+// Where searches put the data they find; copied out only when found (all zones run on one thread).
+const scratch = new Uint8Array(NAME_BYTES)
 
 /** The data of `name` in `chapter`, if it is there. */
 const resolve = (core: Core, zone: Zone, name: Uint8Array, chapter: number) => {

@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+export * as Index from "./IndexService.js"
 export * as IndexConfig from "./IndexConfig.js"
 export * as IndexError from "./IndexError.js"
 export * as VolumeIndex from "./VolumeIndex.js"

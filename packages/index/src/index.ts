@@ -6,3 +6,5 @@
  */
 export * as IndexError from "./IndexError.js"
 export * as IndexConfig from "./IndexConfig.js"
+export * as VolumeIndex from "./VolumeIndex.js"
+export * as Index from "./IndexService.js"

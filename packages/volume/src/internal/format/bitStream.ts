@@ -11,11 +11,113 @@
  * Bytes past the end of `bytes` read as zero, so a caller that has checked
  * its bounds against the field (not the 4-byte window) stays correct.
  */
-export const readBits = (bytes: Uint8Array, bit: number, width: number): number => {
-  const at = bit >>> 3
+export const readBits = (bytes: Uint8Array, bit: number, width: number): number => readBitsAt(bytes, 0, bit, width)
+
+/**
+ * Reads a field of `width` bits (1..25) at stream bit `bit` of the stream
+ * that starts at byte `byte` (so streams in arrays longer than 2^29 bytes
+ * are addressed by a byte and a small bit offset).
+ */
+export const readBitsAt = (bytes: Uint8Array, byte: number, bit: number, width: number): number => {
+  const at = byte + (bit >>> 3)
   // A 4-byte window shifted by at most 7 still holds 25 valid bits.
   const window = (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> (bit & 7)
   return window & ((1 << width) - 1)
+}
+
+/** Reads a field of `width` bits (1..32), as `readBitsAt` does for narrower ones. */
+export const readWideBitsAt = (bytes: Uint8Array, byte: number, bit: number, width: number): number =>
+  width <= 25
+    ? readBitsAt(bytes, byte, bit, width)
+    : readBitsAt(bytes, byte, bit, 16) + readBitsAt(bytes, byte, bit + 16, width - 16) * 65536
+
+/**
+ * Writes `value` (below 2^width) as a field of `width` bits (1..25) at
+ * stream bit `bit` from byte `byte`, keeping every other bit. It rewrites
+ * 4 whole bytes, so `bytes` needs 3 bytes of room after the field.
+ */
+export const writeBitsAt = (bytes: Uint8Array, byte: number, bit: number, value: number, width: number): void => {
+  const at = byte + (bit >>> 3)
+  const shift = bit & 7
+  const mask = ((1 << width) - 1) << shift
+  const window = (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) & ~mask |
+    ((value << shift) & mask)
+  bytes[at] = window
+  bytes[at + 1] = window >>> 8
+  bytes[at + 2] = window >>> 16
+  bytes[at + 3] = window >>> 24
+}
+
+/** Writes a field of `width` bits (1..32), as `writeBitsAt` does for narrower ones. */
+export const writeWideBitsAt = (bytes: Uint8Array, byte: number, bit: number, value: number, width: number): void => {
+  if (width <= 25) {
+    writeBitsAt(bytes, byte, bit, value, width)
+  } else {
+    writeBitsAt(bytes, byte, bit, value & 0xffff, 16)
+    writeBitsAt(bytes, byte, bit + 16, Math.floor(value / 65536), width - 16)
+  }
+}
+
+const CHUNK_BITS = 24
+
+/**
+ * Copies `count` bits from stream bit `sourceBit` after byte `sourceByte` of
+ * `source` to stream bit `targetBit` after byte `targetByte` of `target`,
+ * keeping the target's other bits. The two ranges may overlap in one array
+ * (a move): the copy runs from the end that cannot overwrite unread bits.
+ */
+export const copyBits = (
+  source: Uint8Array,
+  sourceByte: number,
+  sourceBit: number,
+  target: Uint8Array,
+  targetByte: number,
+  targetBit: number,
+  count: number
+): void => {
+  if (count <= 0) return
+  if (((sourceBit - targetBit) & 7) === 0) {
+    copyAlignedBits(source, sourceByte, sourceBit, target, targetByte, targetBit, count)
+  } else if (source === target && targetByte * 8 + targetBit > sourceByte * 8 + sourceBit) {
+    for (let left = count; left > 0;) {
+      const width = left < CHUNK_BITS ? left : CHUNK_BITS
+      left -= width
+      writeBitsAt(target, targetByte, targetBit + left, readBitsAt(source, sourceByte, sourceBit + left, width), width)
+    }
+  } else {
+    for (let done = 0; done < count; done += CHUNK_BITS) {
+      const width = count - done < CHUNK_BITS ? count - done : CHUNK_BITS
+      writeBitsAt(target, targetByte, targetBit + done, readBitsAt(source, sourceByte, sourceBit + done, width), width)
+    }
+  }
+}
+
+// Source and target share the bit phase: whole bytes move with copyWithin/set, the partial ends bit by field.
+const copyAlignedBits = (
+  source: Uint8Array,
+  sourceByte: number,
+  sourceBit: number,
+  target: Uint8Array,
+  targetByte: number,
+  targetBit: number,
+  count: number
+): void => {
+  const phase = sourceBit & 7
+  const head = phase === 0 ? 0 : Math.min(8 - phase, count)
+  const from = sourceByte + (sourceBit >>> 3)
+  const to = targetByte + (targetBit >>> 3)
+  const middleBytes = (count - head) >>> 3
+  const tail = count - head - middleBytes * 8
+  const headValue = head === 0 ? 0 : readBitsAt(source, from, phase, head)
+  const tailValue = tail === 0 ? 0 : readBitsAt(source, from, phase + head + middleBytes * 8, tail)
+  const middleFrom = from + (head === 0 ? 0 : 1)
+  const middleTo = to + (head === 0 ? 0 : 1)
+  if (middleBytes > 0) {
+    if (source === target) target.copyWithin(middleTo, middleFrom, middleFrom + middleBytes)
+    else target.set(source.subarray(middleFrom, middleFrom + middleBytes), middleTo)
+  }
+  if (head > 0) writeBitsAt(target, to, phase, headValue, head)
+  if (tail > 0) writeBitsAt(target, middleTo + middleBytes, 0, tailValue, tail)
 }
 
 /**
@@ -23,10 +125,13 @@ export const readBits = (bytes: Uint8Array, bit: number, width: number): number 
  * further than stream bit `limit` (exclusive). Returns -1 when there is no 1
  * bit before `limit`.
  */
-export const countZeros = (bytes: Uint8Array, bit: number, limit: number): number => {
+export const countZeros = (bytes: Uint8Array, bit: number, limit: number): number => countZerosAt(bytes, 0, bit, limit)
+
+/** `countZeros` in the stream that starts at byte `byte`. */
+export const countZerosAt = (bytes: Uint8Array, byte: number, bit: number, limit: number): number => {
   let at = bit
   while (at < limit) {
-    const window = readBits(bytes, at, 24)
+    const window = readBitsAt(bytes, byte, at, 24)
     if (window !== 0) {
       const zeros = at - bit + 31 - Math.clz32(window & -window)
       return bit + zeros < limit ? zeros : -1
@@ -40,8 +145,11 @@ export const countZeros = (bytes: Uint8Array, bit: number, limit: number): numbe
  * Whether the 16 name bytes stored at stream bit `bit` of `bytes` equal
  * `name` (bytes 0..15), compared in place.
  */
-export const nameEquals = (bytes: Uint8Array, bit: number, name: Uint8Array): boolean => {
-  let at = bit >>> 3
+export const nameEquals = (bytes: Uint8Array, bit: number, name: Uint8Array): boolean => nameEqualsAt(bytes, 0, bit, name)
+
+/** `nameEquals` in the stream that starts at byte `byte`. */
+export const nameEqualsAt = (bytes: Uint8Array, byte: number, bit: number, name: Uint8Array): boolean => {
+  let at = byte + (bit >>> 3)
   const shift = bit & 7
   if (shift === 0) {
     for (let i = 0; i < 16; i++, at++) if (bytes[at] !== name[i]) return false
@@ -51,6 +159,11 @@ export const nameEquals = (bytes: Uint8Array, bit: number, name: Uint8Array): bo
     if ((((bytes[at]! | (bytes[at + 1]! << 8)) >>> shift) & 0xff) !== name[i]) return false
   }
   return true
+}
+
+/** Writes the 16 bytes of `name` at stream bit `bit` from byte `byte`, byte 0 first. */
+export const writeNameAt = (bytes: Uint8Array, byte: number, bit: number, name: Uint8Array): void => {
+  for (let i = 0; i < 16; i += 2) writeBitsAt(bytes, byte, bit + i * 8, name[i]! | (name[i + 1]! << 8), 16)
 }
 
 /**

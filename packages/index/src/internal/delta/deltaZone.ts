@@ -1,0 +1,346 @@
+/**
+ * The entries of one zone's delta lists (chapter-index.md §2–§4 with the
+ * volume index's field widths, volume-index.md §4.1, §5): searching a list,
+ * inserting an ordinary or a collision entry, changing a value, removing an
+ * entry, and walking a list to remove expired entries. Entries are decoded
+ * and encoded in place in the zone's memory; no entry is ever an object.
+ *
+ * @internal
+ */
+import {
+  countZerosAt,
+  nameEqualsAt,
+  readBitsAt,
+  readWideBitsAt,
+  writeBitsAt,
+  writeNameAt,
+  writeWideBitsAt
+} from "@effect-uds/volume/internal/format/bitStream"
+import { keyCodeBitsWith, keyCodeZeros, NAME_BITS } from "@effect-uds/volume/internal/format/deltaCode"
+import { DeltaMemory } from "./deltaMemory.js"
+import { CORRUPT_DATA, OK, OVERFLOW } from "./status.js"
+
+/** The field widths and key code constants of a delta index. */
+export interface Coding {
+  /** Width of the value field. */
+  readonly valueBits: number
+  readonly minBits: number
+  readonly minKeys: number
+  readonly incrKeys: number
+}
+
+/**
+ * A position in a list: the entry found by a search (or the entry a new
+ * key would go in front of, or the end). Reused: one per caller.
+ */
+export class DeltaCursor {
+  /** Descriptor (1..N) of the list in its zone. */
+  list = 0
+  /** Bit offset of the entry from the list's start (the list size at the end). */
+  offset = 0
+  /** The entry's key; at the end, the last key of the list. */
+  key = 0
+  /** The entry's delta from the key before it. */
+  delta = 0
+  /** Bits of the entry, 0 at the end. */
+  entryBits = 0
+  value = 0
+  atEnd = true
+  /** Whether the entry is a collision entry (carries a name). */
+  collision = false
+}
+
+// The last decoded entry: module state instead of a result object, so decoding allocates nothing.
+let decodedValue = 0
+let decodedDelta = 0
+
+/** One zone: its memory, coding and counters. */
+export class DeltaZone extends DeltaMemory {
+  readonly valueBits: number
+  readonly minBits: number
+  readonly minKeys: number
+  readonly incrKeys: number
+  private readonly valueMask: number
+  /** Bits of a collision entry: value, an all-zero key field, the name. */
+  readonly collisionBits: number
+
+  recordCount = 0
+  collisionCount = 0
+  discardCount = 0
+  overflowCount = 0
+
+  constructor(zoneBytes: number, listCount: number, coding: Coding) {
+    super(zoneBytes, listCount)
+    this.valueBits = coding.valueBits
+    this.minBits = coding.minBits
+    this.minKeys = coding.minKeys
+    this.incrKeys = coding.incrKeys
+    this.valueMask = coding.valueBits >= 31 ? -1 : (1 << coding.valueBits) - 1
+    this.collisionBits = coding.valueBits + coding.minBits + NAME_BITS
+  }
+
+  /** Empties every list; the live entries count as discarded. */
+  override reset(): void {
+    super.reset()
+    this.discardCount += this.recordCount
+    this.recordCount = 0
+    this.collisionCount = 0
+  }
+
+  /** Bits of an ordinary entry with `delta`. */
+  entryBitsFor(delta: number): number {
+    return this.valueBits + keyCodeBitsWith(this.minBits, this.minKeys, this.incrKeys, delta)
+  }
+
+  /**
+   * Decodes the entry at bit `at` (from byte `base`) of a list ending at bit
+   * `end` into decodedValue/decodedDelta; returns its bits, or -1 when it
+   * runs past the end. `first`: it is the list's first entry (never a collision).
+   */
+  private decode(bytes: Uint8Array, base: number, at: number, end: number, first: boolean): number {
+    const valueBits = this.valueBits
+    let bits = valueBits + this.minBits
+    if (at + bits > end) return -1
+    let field: number
+    if (bits <= 25) {
+      const window = readBitsAt(bytes, base, at, bits)
+      decodedValue = window & this.valueMask
+      field = window >>> valueBits
+    } else {
+      decodedValue = readWideBitsAt(bytes, base, at, valueBits)
+      field = readBitsAt(bytes, base, at + valueBits, this.minBits)
+    }
+    if (field >= this.minKeys) {
+      const zeros = countZerosAt(bytes, base, at + bits, end)
+      if (zeros < 0) return -1
+      field += zeros * this.incrKeys
+      bits += zeros + 1
+    }
+    decodedDelta = field
+    if (field === 0 && !first) {
+      bits += NAME_BITS
+      if (at + bits > end) return -1
+    }
+    return bits
+  }
+
+  /** Writes an entry at bit `at` from byte `base`: value, key code of `delta`, and the name of a collision. */
+  private encode(bytes: Uint8Array, base: number, at: number, value: number, delta: number, name: Uint8Array | undefined): void {
+    writeWideBitsAt(bytes, base, at, value, this.valueBits)
+    let bit = at + this.valueBits
+    const minBits = this.minBits
+    if (delta < this.minKeys) {
+      writeBitsAt(bytes, base, bit, delta, minBits)
+      bit += minBits
+    } else {
+      let zeros = keyCodeZeros(this.minKeys, this.incrKeys, delta)
+      writeBitsAt(bytes, base, bit, delta - zeros * this.incrKeys, minBits)
+      bit += minBits
+      for (; zeros > 24; zeros -= 24, bit += 24) writeBitsAt(bytes, base, bit, 0, 24)
+      // The last zeros and the terminating 1 bit.
+      writeBitsAt(bytes, base, bit, 1 << zeros, zeros + 1)
+      bit += zeros + 1
+    }
+    if (name !== undefined) writeNameAt(bytes, base, bit, name)
+  }
+
+  /**
+   * Finds in list `list` the first entry whose key ≥ `address`; when its key
+   * is `address` and `name` is given, the collision entry after it that
+   * carries exactly `name`, if any (chapter-index.md §9, volume-index.md §5.1).
+   * Returns OK or CORRUPT_DATA.
+   */
+  search(cursor: DeltaCursor, list: number, address: number, name: Uint8Array | undefined): number {
+    const bytes = this.bytes
+    const start = this.starts[list]!
+    const base = Math.floor(start / 8)
+    const phase = start - base * 8
+    const end = phase + this.sizes[list]!
+    let at = phase
+    let key = 0
+    cursor.list = list
+    while (at < end) {
+      const bits = this.decode(bytes, base, at, end, at === phase)
+      if (bits < 0) return CORRUPT_DATA
+      key += decodedDelta
+      if (key >= address) {
+        cursor.offset = at - phase
+        cursor.key = key
+        cursor.delta = decodedDelta
+        cursor.entryBits = bits
+        cursor.value = decodedValue
+        cursor.atEnd = false
+        cursor.collision = false
+        return key === address && name !== undefined ? this.searchCollisions(cursor, base, phase, end, name) : OK
+      }
+      at += bits
+    }
+    cursor.offset = at - phase
+    cursor.key = key
+    cursor.delta = 0
+    cursor.entryBits = 0
+    cursor.value = 0
+    cursor.atEnd = true
+    cursor.collision = false
+    return OK
+  }
+
+  // The collision entries follow the ordinary entry at the cursor; move to the one carrying `name`.
+  private searchCollisions(cursor: DeltaCursor, base: number, phase: number, end: number, name: Uint8Array): number {
+    const bytes = this.bytes
+    let at = phase + cursor.offset + cursor.entryBits
+    while (at < end) {
+      const bits = this.decode(bytes, base, at, end, false)
+      if (bits < 0) return CORRUPT_DATA
+      if (decodedDelta !== 0) return OK
+      if (nameEqualsAt(bytes, base, at + bits - NAME_BITS, name)) {
+        cursor.offset = at - phase
+        cursor.delta = 0
+        cursor.entryBits = bits
+        cursor.value = decodedValue
+        cursor.collision = true
+        return OK
+      }
+      at += bits
+    }
+    return OK
+  }
+
+  /**
+   * Inserts an ordinary entry for `key` with `value` at the cursor (which a
+   * search for `key` left at the first larger key, or at the end), then
+   * points the cursor at it. Returns OK or OVERFLOW (nothing changed).
+   */
+  insertEntry(cursor: DeltaCursor, key: number, value: number): number {
+    const list = cursor.list
+    const offset = cursor.offset
+    if (cursor.atEnd) {
+      const delta = key - cursor.key
+      const bits = this.entryBitsFor(delta)
+      const status = this.insertBits(list, offset, bits)
+      if (status !== OK) return this.overflow()
+      this.encodeAt(list, offset, value, delta, undefined)
+      cursor.delta = delta
+      cursor.entryBits = bits
+    } else {
+      const previous = cursor.key - cursor.delta
+      const delta = key - previous
+      const bits = this.entryBitsFor(delta)
+      const nextDelta = cursor.key - key
+      const nextBits = this.entryBitsFor(nextDelta)
+      const status = this.insertBits(list, offset, bits + nextBits - cursor.entryBits)
+      if (status !== OK) return this.overflow()
+      this.encodeAt(list, offset, value, delta, undefined)
+      this.encodeAt(list, offset + bits, cursor.value, nextDelta, undefined)
+      cursor.delta = delta
+      cursor.entryBits = bits
+    }
+    cursor.key = key
+    cursor.value = value
+    cursor.atEnd = false
+    cursor.collision = false
+    this.recordCount++
+    return OK
+  }
+
+  /**
+   * Inserts a collision entry carrying `name` with `value` right after the
+   * ordinary entry at the cursor, then points the cursor at it.
+   */
+  insertCollision(cursor: DeltaCursor, value: number, name: Uint8Array): number {
+    const offset = cursor.offset + cursor.entryBits
+    const bits = this.collisionBits
+    if (this.insertBits(cursor.list, offset, bits) !== OK) return this.overflow()
+    this.encodeAt(cursor.list, offset, value, 0, name)
+    cursor.offset = offset
+    cursor.delta = 0
+    cursor.entryBits = bits
+    cursor.value = value
+    cursor.collision = true
+    this.recordCount++
+    this.collisionCount++
+    return OK
+  }
+
+  // An insert failed: count it when the list (not the memory) was full.
+  private overflow(): number {
+    if (this.listOverflow) this.overflowCount++
+    return OVERFLOW
+  }
+
+  private encodeAt(list: number, offset: number, value: number, delta: number, name: Uint8Array | undefined): void {
+    const start = this.starts[list]!
+    const base = Math.floor(start / 8)
+    this.encode(this.bytes, base, start - base * 8 + offset, value, delta, name)
+  }
+
+  /** Overwrites the value of the entry at the cursor. */
+  setValue(cursor: DeltaCursor, value: number): void {
+    const start = this.starts[cursor.list]!
+    const base = Math.floor(start / 8)
+    writeWideBitsAt(this.bytes, base, start - base * 8 + cursor.offset, value, this.valueBits)
+    cursor.value = value
+  }
+
+  /**
+   * Removes the entry at the cursor (volume-index.md §5.5): the next entry
+   * takes over its delta, and a collision entry that follows an ordinary
+   * one becomes the ordinary entry. Returns OK or CORRUPT_DATA.
+   */
+  removeEntry(cursor: DeltaCursor): number {
+    const status = this.removeAt(cursor.list, cursor.offset, cursor.entryBits, cursor.delta, cursor.collision)
+    if (status === OK) cursor.atEnd = cursor.offset >= this.sizes[cursor.list]!
+    return status
+  }
+
+  private removeAt(list: number, offset: number, bits: number, delta: number, collision: boolean): number {
+    const size = this.sizes[list]!
+    if (collision || offset + bits >= size) {
+      this.deleteBits(list, offset, bits)
+      if (collision) this.collisionCount--
+    } else {
+      const start = this.starts[list]!
+      const base = Math.floor(start / 8)
+      const phase = start - base * 8
+      const nextBits = this.decode(this.bytes, base, phase + offset + bits, phase + size, false)
+      if (nextBits < 0) return CORRUPT_DATA
+      const nextValue = decodedValue
+      if (decodedDelta === 0) this.collisionCount--
+      const merged = delta + decodedDelta
+      const mergedBits = this.entryBitsFor(merged)
+      this.deleteBits(list, offset, bits + nextBits - mergedBits)
+      this.encodeAt(list, offset, nextValue, merged, undefined)
+    }
+    this.recordCount--
+    this.discardCount++
+    return OK
+  }
+
+  /**
+   * Removes every entry of list `list` whose value v has
+   * ((v − start) mod 2^valueBits) < count (volume-index.md §5.2) and returns
+   * the smallest such distance among the entries left (2^valueBits − 1 when
+   * none is left), or -1 when the list does not decode.
+   */
+  flushList(list: number, start: number, count: number): number {
+    const modulus = 2 ** this.valueBits
+    let smallest = modulus - 1
+    let offset = 0
+    while (offset < this.sizes[list]!) {
+      const listStart = this.starts[list]!
+      const base = Math.floor(listStart / 8)
+      const phase = listStart - base * 8
+      const bits = this.decode(this.bytes, base, phase + offset, phase + this.sizes[list]!, offset === 0)
+      if (bits < 0) return -1
+      let distance = decodedValue - start
+      if (distance < 0) distance += modulus
+      if (distance < count) {
+        if (this.removeAt(list, offset, bits, decodedDelta, decodedDelta === 0 && offset > 0) !== OK) return -1
+      } else {
+        if (distance < smallest) smallest = distance
+        offset += bits
+      }
+    }
+    return smallest
+  }
+}

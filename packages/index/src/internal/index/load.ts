@@ -1,0 +1,75 @@
+/**
+ * Loading a save (index.md §10.2): the open chapter first, re-zoned by the
+ * current zone count (open-chapter.md §8.2), then the volume index from the
+ * slot's zone streams (which may be fewer or more than the current zones),
+ * then the index page map. Any failure means the save is not usable (a
+ * CorruptData saying why): the caller then rebuilds or refuses.
+ *
+ * @internal
+ */
+import { IndexPageMap } from "@effect-uds/volume"
+import { Effect, Either } from "effect"
+import { CorruptData, type IndexError } from "../../IndexError.js"
+import * as VolumeIndex from "../../VolumeIndex.js"
+import type { SavedSlot } from "../layout/saveSlot.js"
+import * as SavedOpenChapter from "../openChapter/savedFormat.js"
+import type { Core } from "./core.js"
+
+const chapterNumber = (value: bigint, what: string): Either.Either<number, CorruptData> =>
+  value <= BigInt(Number.MAX_SAFE_INTEGER)
+    ? Either.right(Number(value))
+    : Either.left(new CorruptData({ message: `the save's ${what} chapter ${value} is beyond ${Number.MAX_SAFE_INTEGER}` }))
+
+const fromEither = <A, E>(either: Either.Either<A, E>): Effect.Effect<A, E> =>
+  Either.isRight(either) ? Effect.succeed(either.right) : Effect.fail(either.left)
+
+/** Loads `slot` into `core` (zones, volume index, page map, windows and flags). */
+export const loadSave = (core: Core, slot: SavedSlot): Effect.Effect<void, IndexError> =>
+  Effect.gen(function*() {
+    const { config, device, geometry, layout } = core
+    const { regions } = slot
+    const newest = yield* fromEither(chapterNumber(slot.newestChapter, "newest"))
+    const oldest = yield* fromEither(chapterNumber(slot.oldestChapter, "oldest"))
+    if (oldest > newest || newest - oldest >= geometry.chaptersPerVolume) {
+      return yield* new CorruptData({
+        message: `the save's chapters ${oldest} .. ${newest} do not make a window of at most ${geometry.chaptersPerVolume}`
+      })
+    }
+    const openChapter = yield* device.read(regions.openChapter.byteOffset, regions.openChapter.byteLength)
+    const zoneIndex = core.volumeIndex
+    const loaded = SavedOpenChapter.loadInto(
+      openChapter,
+      core.zones.map((zone) => zone.open),
+      geometry.recordsPerChapter,
+      (name) => Either.getOrElse(VolumeIndex.zoneOf(zoneIndex, name), () => 0)
+    )
+    if (loaded instanceof CorruptData) return yield* loaded
+    const streams: Array<Uint8Array> = []
+    for (const region of regions.volumeIndexZones) streams.push(yield* device.read(region.byteOffset, region.byteLength))
+    const volumeIndex = yield* fromEither(
+      VolumeIndex.load(geometry, streams, { zoneCount: config.zones, nonce: layout.volumeNonce })
+    )
+    const pageMapBytes = yield* device.read(regions.pageMap.byteOffset, regions.pageMap.byteLength)
+    const pageMap = yield* Effect.mapError(
+      fromEither(IndexPageMap.decode(geometry, pageMapBytes)),
+      (error) => new CorruptData({ message: error.message, offset: regions.pageMap.byteOffset })
+    )
+    yield* Effect.mapError(core.pageMap.load(pageMapBytes), (error) => new CorruptData({ message: error.message }))
+    core.volumeIndex = volumeIndex
+    core.pageMapLastUpdate = pageMap.lastUpdate
+    core.newest = newest
+    core.oldest = oldest
+    core.lastSave = slot.lastSave
+    for (const zone of core.zones) {
+      zone.newest = newest
+      zone.oldest = oldest
+    }
+    core.hasSavedOpenChapter = true
+    core.needToSave = false
+  }).pipe(
+    Effect.tapError(() =>
+      Effect.sync(() => {
+        for (const zone of core.zones) zone.open.reset()
+      })
+    )
+  )

@@ -1,0 +1,131 @@
+/**
+ * One request in its zone (index.md §3): look the name up in the volume
+ * index, confirm a hint in the chapter it names (the open chapter, the
+ * writing chapter in memory, or the volume's closed chapter through
+ * `Volume.lookup`), then do what the request type asks (§2.3): move a found
+ * record to the open chapter (old data, or the new data for UPDATE), add a
+ * new name, or forget one. Synchronous but for the volume lookup and a
+ * chapter close.
+ *
+ * @internal
+ */
+import { Geometry } from "@effect-uds/volume"
+import { Effect, Option } from "effect"
+import { CorruptData, type IndexError } from "../../IndexError.js"
+import * as VolumeIndex from "../../VolumeIndex.js"
+import { NAME_BYTES } from "../openChapter/zone.js"
+import { closeChapter } from "./chapterClose.js"
+import type { Answer, Core, RequestType, Zone } from "./core.js"
+import { fromVolume } from "./errors.js"
+
+const { Status } = VolumeIndex
+
+const NOT_FOUND: Answer = { found: false, oldData: undefined, location: "unavailable" }
+const notFound = Effect.succeed(NOT_FOUND)
+
+const statusFailure = (status: VolumeIndex.Status, record: VolumeIndex.Record): IndexError =>
+  VolumeIndex.failure(status, record) ??
+    new CorruptData({ message: `the volume index answered status ${status} where it cannot: ${record.problem}` })
+
+/** Where a record found in `chapter` is, seen from the zone's window (§2.2). */
+const locationOf = (core: Core, zone: Zone, chapter: number): Answer["location"] =>
+  chapter === zone.newest
+    ? "openChapter"
+    : Geometry.isChapterSparse(core.geometry, zone.oldest, zone.newest, chapter)
+    ? "sparse"
+    : "dense"
+
+/**
+ * The record's data when `chapter` is held in memory (§3.1 steps 2–3): the
+ * open chapter, or the writing chapter while it holds anything, whether or
+ * not it reached the volume. `null` when it is not there, `undefined` when
+ * the volume must be asked.
+ */
+const searchInMemory = (zone: Zone, name: Uint8Array, chapter: number): Uint8Array | null | undefined => {
+  const out = new Uint8Array(NAME_BYTES)
+  if (chapter === zone.newest) return zone.open.search(name, out) ? out : null
+  if (zone.newest > 0 && chapter === zone.newest - 1 && zone.writing.size > 0) {
+    return zone.writing.search(name, out) ? out : null
+  }
+  return undefined
+}
+
+/** The data of `name` in `chapter`, if it is there. */
+const resolve = (core: Core, zone: Zone, name: Uint8Array, chapter: number) => {
+  const inMemory = searchInMemory(zone, name, chapter)
+  if (inMemory !== undefined) return Effect.succeed(inMemory ?? undefined)
+  return Effect.mapBoth(core.volume.lookup(name, chapter), {
+    onFailure: fromVolume,
+    onSuccess: Option.getOrUndefined
+  })
+}
+
+/** POST / UPDATE / QUERY / QUERY_NO_UPDATE once the name was resolved (§3 steps 3–8). */
+const finish = (
+  core: Core,
+  zone: Zone,
+  type: RequestType,
+  name: Uint8Array,
+  data: Uint8Array,
+  oldData: Uint8Array | undefined
+): Effect.Effect<Answer, IndexError> => {
+  const record = zone.record
+  const found = oldData !== undefined
+  const answer: Answer = found ? { found, oldData, location: locationOf(core, zone, record.virtualChapter) } : NOT_FOUND
+  const done = Effect.succeed(answer)
+  // A collision entry whose record is gone (dropped from its chapter index by an overflow).
+  const overflowRecord = record.found && record.collision && !found
+  let status: VolumeIndex.Status = Status.Ok
+  if (found || overflowRecord) {
+    if (type === "queryNoUpdate" || (type === "query" && overflowRecord)) return done
+    if (record.virtualChapter !== zone.newest) status = VolumeIndex.setChapter(core.volumeIndex, record, zone.newest)
+    else if (type !== "update") return done
+  } else {
+    if (type === "query" || type === "queryNoUpdate") return done
+    status = VolumeIndex.put(core.volumeIndex, record, zone.newest)
+  }
+  // An overflow drops the entry; the request still succeeds, the record is just not kept.
+  if (status === Status.Overflow) return done
+  if (status !== Status.Ok) return Effect.fail(statusFailure(status, record))
+  const remaining = zone.open.put(name, found && type !== "update" ? oldData : data)
+  return remaining === 0 ? Effect.as(closeChapter(core, zone), answer) : done
+}
+
+/** DELETE of a name whose entry was confirmed (or is a collision entry): the entry goes; an open-chapter record is marked deleted. */
+const forget = (core: Core, zone: Zone, name: Uint8Array, oldData: Uint8Array | undefined): Effect.Effect<Answer, IndexError> => {
+  const record = zone.record
+  const chapter = record.virtualChapter
+  const location = locationOf(core, zone, chapter)
+  const status = VolumeIndex.remove(core.volumeIndex, record)
+  if (status !== Status.Ok) return Effect.fail(statusFailure(status, record))
+  if (chapter === zone.newest) zone.open.remove(name)
+  return Effect.succeed({ found: true, oldData, location })
+}
+
+/** Processes one request in its zone (the zone's fiber is the only one touching the zone). */
+export const processRequest = (
+  core: Core,
+  zone: Zone,
+  type: RequestType,
+  name: Uint8Array,
+  data: Uint8Array
+): Effect.Effect<Answer, IndexError> =>
+  Effect.suspend(() => {
+    const record = zone.record
+    const status = VolumeIndex.get(core.volumeIndex, name, record)
+    if (status !== Status.Ok) return Effect.fail(statusFailure(status, record))
+    if (type === "delete") {
+      if (!record.found) return notFound
+      // A collision entry is exact: no chapter read.
+      if (record.collision) return forget(core, zone, name, undefined)
+      return Effect.flatMap(
+        resolve(core, zone, name, record.virtualChapter),
+        (oldData) => (oldData === undefined ? notFound : forget(core, zone, name, oldData))
+      )
+    }
+    if (!record.found) return finish(core, zone, type, name, data, undefined)
+    return Effect.flatMap(
+      resolve(core, zone, name, record.virtualChapter),
+      (oldData) => finish(core, zone, type, name, data, oldData)
+    )
+  })

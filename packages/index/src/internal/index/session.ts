@@ -1,0 +1,239 @@
+/**
+ * Opening an index and serving it (index.md §10, §12): the layout is created
+ * or read, the volume opened over the layout's volume region, then a save
+ * loaded or the volume index rebuilt; the zone fibers and the chapter writer
+ * run in the scope, whose close drains, saves and stops them. Requests are
+ * admitted only while the index is neither disabled nor closing.
+ *
+ * @internal
+ */
+import { BlockDevice, IndexPageMap, PageCache, ReadQueue, Volume } from "@effect-uds/volume"
+import { Context, Deferred, Effect, Either, FiberId, Layer, Option, Queue, type Scope } from "effect"
+import type * as Index from "../../IndexService.js"
+import type { IndexConfig } from "../../IndexConfig.js"
+import { Disabled, type IndexError, InvalidArgument, NeedsRebuild, NoIndex } from "../../IndexError.js"
+import * as VolumeIndex from "../../VolumeIndex.js"
+import { createLayout } from "../layout/create.js"
+import { currentSlot } from "../layout/currentSlot.js"
+import { generateNonceInfo } from "../layout/nonceInfo.js"
+import { checkStorage, readLayout } from "../layout/read.js"
+import { NO_LAST_SAVE } from "../layout/saveSlot.js"
+import { NAME_BYTES, RECORD_BYTES } from "../openChapter/zone.js"
+import { runChapterWriter } from "./chapterWriter.js"
+import { type Answer, type Core, type IndexDevice, isQuiet, makeZoneStates, type RequestType, type ZoneMessage } from "./core.js"
+import { makeCounters } from "./counters.js"
+import { deviceFailure, fromVolume } from "./errors.js"
+import { loadSave } from "./load.js"
+import { rebuild } from "./rebuild.js"
+import { saveIndex } from "./save.js"
+import { Signal } from "./signal.js"
+import { subDevice } from "./subDevice.js"
+import { runZone } from "./zoneWorker.js"
+
+/** Requests that may wait in one zone's inbox before callers wait to launch more. */
+const ZONE_QUEUE_BOUND = 1024
+
+const NO_DATA = new Uint8Array(NAME_BYTES)
+
+const OPEN_MODES: ReadonlyArray<string> = ["create", "load", "loadNoRebuild"]
+
+/** The index's device at byte offsets from its super block. */
+const indexDevice = (device: BlockDevice.Service, base: number): IndexDevice => ({
+  read: (offset, length) => Effect.mapError(device.read(base + offset, length), deviceFailure("read", base + offset)),
+  write: (offset, bytes) => Effect.mapError(device.write(base + offset, bytes), deviceFailure("write", base + offset)),
+  flush: Effect.mapError(device.flush, deviceFailure("flush", base))
+})
+
+const checkBytes = (what: string, bytes: unknown): InvalidArgument | undefined =>
+  bytes instanceof Uint8Array && bytes.length === NAME_BYTES
+    ? undefined
+    : new InvalidArgument({
+      message: `a record ${what} is a Uint8Array of ${NAME_BYTES} bytes, got ${
+        bytes instanceof Uint8Array ? `${bytes.length} bytes` : typeof bytes
+      }`
+    })
+
+const toResult = (answer: Answer): Index.Result => ({
+  found: answer.found,
+  oldData: answer.found && answer.oldData !== undefined ? Option.some(answer.oldData) : Option.none(),
+  location: answer.location
+})
+
+/** The volume over the index's volume region, with the page map the index saves. */
+const openVolume = (config: IndexConfig, device: BlockDevice.Service, pageMap: IndexPageMap.Service, nonce: bigint) => {
+  const options = { geometry: config.geometry, nonce, cacheChapters: config.cacheChapters, readThreads: config.readThreads }
+  const volume = Layer.scoped(Volume.Volume, Volume.make(options)).pipe(
+    Layer.provide(Layer.provideMerge(ReadQueue.layer(options), PageCache.layer(options))),
+    Layer.provide(Layer.mergeAll(
+      Layer.succeed(BlockDevice.BlockDevice, device),
+      Layer.succeed(IndexPageMap.IndexPageMap, pageMap)
+    ))
+  )
+  return Effect.map(Effect.mapError(Layer.build(volume), fromVolume), Context.get(Volume.Volume))
+}
+
+const launch = (core: Core, type: RequestType, name: Uint8Array, data: Uint8Array) =>
+  Effect.suspend((): Effect.Effect<Index.Result, IndexError> => {
+    const invalid = checkBytes("name", name) ?? checkBytes("data", data)
+    if (invalid !== undefined) return Effect.fail(invalid)
+    if (core.disabled !== undefined) {
+      return Effect.fail(new Disabled({ message: `the index refuses requests since ${core.disabled}; reopen it` }))
+    }
+    if (core.closing) return Effect.fail(new NoIndex({ message: "the index is closing" }))
+    const zone = core.zones[Either.getOrElse(VolumeIndex.zoneOf(core.volumeIndex, name), () => 0)]!
+    const done = Deferred.unsafeMake<Answer, IndexError>(FiberId.none)
+    const message: ZoneMessage = { _tag: "request", type, name: name.slice(), data: data.slice(), done }
+    core.inFlight++
+    // Once in the inbox the request is the zone's: an interrupted caller only stops waiting.
+    const enqueue = Effect.uninterruptibleMask((restore) =>
+      restore(zone.permits.take(1)).pipe(
+        Effect.onInterrupt(() =>
+          Effect.sync(() => {
+            core.inFlight--
+            core.changed.notify()
+          })
+        ),
+        Effect.zipRight(Effect.sync(() => {
+          core.pendingMessages++
+          Queue.unsafeOffer(zone.inbox, message)
+        }))
+      )
+    )
+    return Effect.zipRight(enqueue, Effect.map(Deferred.await(done), toResult))
+  })
+
+const statsOf = (core: Core): Index.Stats => {
+  const index = VolumeIndex.stats(core.volumeIndex)
+  return {
+    entriesIndexed: index.entries,
+    memoryUsed: index.memoryUsed + core.collation.records.byteLength + core.collation.indexed.byteLength,
+    collisions: index.collisions,
+    entriesDiscarded: index.discarded,
+    ...core.counters
+  }
+}
+
+/** Loads the newest valid save, or says why none loads. */
+const loadNewest = (core: Core): Effect.Effect<void, IndexError> =>
+  Option.match(currentSlot(core.slots), {
+    onNone: () => Effect.fail(new NoIndex({ message: "no save slot holds a valid save" })),
+    onSome: (slot) => loadSave(core, slot)
+  })
+
+export const makeIndex = (
+  config: IndexConfig,
+  options: Index.Options
+): Effect.Effect<Index.Service, IndexError, BlockDevice.BlockDevice | Scope.Scope> =>
+  Effect.gen(function*() {
+    if (!OPEN_MODES.includes(options.open)) {
+      return yield* new InvalidArgument({
+        message: `open must be "create", "load" or "loadNoRebuild", got ${String(options.open)}`
+      })
+    }
+    if (options.open !== "create" && options.nonceInfo !== undefined) {
+      return yield* new InvalidArgument({ message: `nonceInfo is only for open: "create"; a loaded index keeps its own` })
+    }
+    const blockDevice = yield* BlockDevice.BlockDevice
+    yield* checkStorage(config, blockDevice.size)
+    const device = indexDevice(blockDevice, config.offset)
+    const { geometry } = config
+    let layout
+    let slots
+    if (options.open === "create") {
+      const created = yield* createLayout(config, options.nonceInfo ?? (yield* generateNonceInfo))
+      for (const write of created.writes) yield* device.write(write.offset, write.bytes)
+      yield* device.flush
+      layout = created.layout
+      slots = layout.saves.map((_, slot) => Either.right({ state: "unsaved" as const, slot }))
+    } else {
+      const read = yield* readLayout(config, device.read)
+      layout = read.layout
+      slots = [...read.slots]
+    }
+    const pageMap = IndexPageMap.makeSync(geometry)
+    const volumeDevice = subDevice(blockDevice, config.offset + layout.volume.byteOffset, layout.volume.byteLength)
+    const volume = yield* openVolume(config, volumeDevice, pageMap, layout.volumeNonce)
+    const volumeIndex = yield* VolumeIndex.make(geometry, { zoneCount: config.zones, meanDelta: config.volumeIndexMeanDelta })
+    const inboxes = yield* Effect.forEach(Array.from({ length: config.zones }), () => Queue.unbounded<ZoneMessage>())
+    const permits = yield* Effect.forEach(inboxes, () => Effect.makeSemaphore(ZONE_QUEUE_BOUND))
+    const core: Core = {
+      config,
+      geometry,
+      layout,
+      device,
+      volume,
+      pageMap,
+      volumeIndex,
+      zones: makeZoneStates(geometry, config.zones, inboxes, permits),
+      oldest: 0,
+      newest: 0,
+      handedIn: 0,
+      writerInbox: yield* Queue.unbounded<number>(),
+      chaptersPending: 0,
+      saving: false,
+      writeError: undefined,
+      changed: new Signal(),
+      inFlight: 0,
+      pendingMessages: 0,
+      needToSave: true,
+      hasSavedOpenChapter: false,
+      lastSave: NO_LAST_SAVE,
+      pageMapLastUpdate: 0,
+      slots,
+      disabled: undefined,
+      closing: false,
+      counters: makeCounters(),
+      collation: {
+        records: new Uint8Array(geometry.recordsPerChapter * RECORD_BYTES),
+        indexed: new Uint8Array(geometry.recordsPerChapter)
+      }
+    }
+    let opened: Index.Opened = "created"
+    if (options.open !== "create") {
+      const loaded = yield* Effect.either(loadNewest(core))
+      if (Either.isRight(loaded)) opened = "loaded"
+      else if (options.open === "loadNoRebuild") {
+        return yield* new NeedsRebuild({
+          message: `the index was not saved cleanly (${loaded.left.message}); open it with "load" to rebuild it from the volume`
+        })
+      } else {
+        yield* Effect.logInfo(`rebuilding the index from its volume: ${loaded.left.message}`)
+        yield* rebuild(core, (done, total) => options.onRebuildProgress?.({ done, total }))
+        opened = "rebuilt"
+      }
+    }
+    yield* Effect.forkScoped(runChapterWriter(core))
+    for (const zone of core.zones) yield* Effect.forkScoped(runZone(core, zone))
+    // Runs before the fibers above are stopped: drain, let the writer finish, save.
+    yield* Effect.addFinalizer(() =>
+      Effect.suspend(() => {
+        core.closing = true
+        return Effect.catchAll(saveIndex(core), (error) => Effect.logError(`saving the index at close failed: ${error.message}`))
+      })
+    )
+    const flush = core.changed.waitUntil(() => isQuiet(core))
+    const service: Index.Service = {
+      config,
+      opened,
+      post: (name, data) => launch(core, "post", name, data),
+      update: (name, data) => launch(core, "update", name, data),
+      query: (name) => launch(core, "query", name, NO_DATA),
+      queryNoUpdate: (name) => launch(core, "queryNoUpdate", name, NO_DATA),
+      delete: (name) => launch(core, "delete", name, NO_DATA),
+      flush,
+      save: Effect.suspend(() =>
+        core.closing ? Effect.fail(new NoIndex({ message: "the index is closing" })) : saveIndex(core)
+      ),
+      chapters: Effect.sync(() => {
+        let oldest = core.zones[0]!.oldest
+        let newest = core.zones[0]!.newest
+        for (const zone of core.zones) {
+          oldest = Math.min(oldest, zone.oldest)
+          newest = Math.max(newest, zone.newest)
+        }
+        return { oldest, newest }
+      }),
+      stats: Effect.sync(() => statsOf(core))
+    }
+    return service
+  })

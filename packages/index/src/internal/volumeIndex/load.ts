@@ -1,0 +1,223 @@
+/**
+ * Loads a volume index saved in the reference's format (volume-index.md
+ * §6.5) from the streams of a save slot, whatever zone count saved them:
+ * lists are given to the loading index's zones by number, laid out as the
+ * reference lays them out after a load (Appendix A: reset, then rebalance),
+ * and their bits copied in. Every check of §6.5 is made, and the stricter
+ * ones it recommends: each non-empty list arrives exactly once, list ranges
+ * are contiguous and inside the index. Never throws: a bad stream gives the
+ * reason as a string.
+ *
+ * @internal
+ */
+import { copyBits } from "@effect-uds/volume/internal/format/bitStream"
+import { OK } from "../delta/status.js"
+import {
+  DI_MAGIC,
+  GUARD_BYTES,
+  GUARD_TAG,
+  MAX_LIST_RECORD_BYTES,
+  MI5_MAGIC,
+  MI6_MAGIC
+} from "./savedFormat.js"
+import type { VolumeIndexSizing } from "./sizing.js"
+import type { SubIndex } from "./subIndex.js"
+import { VolumeIndexState } from "./volumeIndex.js"
+
+// Thrown inside this module only, and caught by loadStreams.
+class LoadFailure {
+  constructor(readonly message: string) {}
+}
+
+const fail = (message: string): never => {
+  throw new LoadFailure(message)
+}
+
+/** Reads one stream in order, failing on a read past its end. */
+class Reader {
+  private at = 0
+  private readonly view: DataView
+  constructor(readonly bytes: Uint8Array, readonly stream: number) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  }
+
+  /** The offset of the next `length` bytes, which are skipped. */
+  take(length: number, what: string): number {
+    const at = this.at
+    if (at + length > this.bytes.length) {
+      fail(`volume index stream ${this.stream} ends at byte ${this.bytes.length} inside ${what} (byte ${at})`)
+    }
+    this.at = at + length
+    return at
+  }
+
+  magic(text: string, what: string): void {
+    const at = this.take(text.length, what)
+    for (let i = 0; i < text.length; i++) {
+      if (this.bytes[at + i] !== text.charCodeAt(i)) {
+        fail(`volume index stream ${this.stream}: ${what} at byte ${at} does not start with "${text}"`)
+      }
+    }
+  }
+
+  u8(what: string): number {
+    return this.bytes[this.take(1, what)]!
+  }
+  u16(what: string): number {
+    return this.view.getUint16(this.take(2, what), true)
+  }
+  u32(what: string): number {
+    return this.view.getUint32(this.take(4, what), true)
+  }
+  u64(what: string): bigint {
+    return this.view.getBigUint64(this.take(8, what), true)
+  }
+  /** A u64 that must be an exact JS number (a chapter). */
+  safe(what: string): number {
+    const value = this.u64(what)
+    if (value > BigInt(Number.MAX_SAFE_INTEGER)) fail(`volume index stream ${this.stream}: ${what} ${value} is too large`)
+    return Number(value)
+  }
+}
+
+const U64 = 2n ** 64n
+
+// Reads every stream's headers, flush chapters and list sizes of one sub-index (§6.5 step 2).
+const readHeaders = (
+  sub: SubIndex,
+  readers: ReadonlyArray<Reader>,
+  nonce: { value: bigint }
+): Array<number> => {
+  const { listCount, listsPerZone } = sub.sizing
+  const nonEmpty: Array<number> = []
+  let first = 0
+  let low = 0
+  let high = 0
+  let records = 0n
+  let collisions = 0n
+  for (const reader of readers) {
+    const i = reader.stream
+    reader.magic(MI5_MAGIC, "the MI5 header")
+    const streamNonce = reader.u64("the nonce")
+    if (nonce.value === 0n) nonce.value = streamNonce
+    if (streamNonce !== nonce.value) fail(`volume index stream ${i} has nonce ${streamNonce}, expected ${nonce.value}`)
+    const streamLow = reader.safe("the low chapter")
+    const streamHigh = reader.safe("the high chapter")
+    if (i === 0) {
+      low = streamLow
+      high = streamHigh
+    } else if (streamHigh !== high) {
+      fail(`volume index stream ${i} has high chapter ${streamHigh}, stream 0 has ${high}`)
+    } else {
+      low = Math.max(low, streamLow)
+    }
+    const headerFirst = reader.u32("the first list")
+    const n = reader.u32("the list count")
+    if (headerFirst !== first || first + n > listCount) {
+      fail(`volume index stream ${i} holds lists ${headerFirst}..${headerFirst + n - 1}; expected lists from ${first}, at most up to ${listCount - 1}`)
+    }
+    for (let j = 0; j < n; j++) sub.flushChapters[first + j] = reader.safe("a flush chapter")
+    reader.magic(DI_MAGIC, "the DI header")
+    const zone = reader.u32("the zone number")
+    const zoneCount = reader.u32("the zone count")
+    const listFirst = reader.u32("the first list")
+    const listN = reader.u32("the list count")
+    if (zone !== i || zoneCount !== readers.length || listFirst !== first || listN !== n) {
+      fail(`volume index stream ${i}: DI header says zone ${zone} of ${zoneCount}, lists ${listFirst} + ${listN}; expected zone ${i} of ${readers.length}, lists ${first} + ${n}`)
+    }
+    records += reader.u64("the record count")
+    collisions += reader.u64("the collision count")
+    let filled = 0
+    for (let j = 0; j < n; j++) {
+      const size = reader.u16("a list size")
+      const list = first + j
+      const z = Math.floor(list / listsPerZone)
+      const deltaZone = sub.zones[z]!
+      deltaZone.sizes[list - z * listsPerZone + 1] = size
+      deltaZone.usedBits += size
+      if (size > 0) filled++
+    }
+    nonEmpty.push(filled)
+    first += n
+  }
+  if (first !== listCount) fail(`the volume index streams hold ${first} lists, expected ${listCount}`)
+  records %= U64
+  collisions %= U64
+  if (collisions > records) fail(`the volume index streams count ${collisions} collisions among ${records} records`)
+  if (records > BigInt(Number.MAX_SAFE_INTEGER)) fail(`the volume index streams count ${records} records`)
+  for (let z = 0; z < sub.zones.length; z++) {
+    sub.low[z] = low
+    sub.high[z] = high
+  }
+  // As the reference does after a load, zone 0 holds the totals.
+  sub.zones[0]!.recordCount = Number(records)
+  sub.zones[0]!.collisionCount = Number(collisions)
+  for (const zone of sub.zones) {
+    if (zone.rebalance(0, 0) !== OK) fail(`the saved delta lists do not fit in a zone of ${zone.zoneBytes} bytes`)
+  }
+  return nonEmpty
+}
+
+// Reads the list records of one sub-index from one stream (§6.5 step 3).
+const readLists = (sub: SubIndex, reader: Reader, count: number, seen: Uint8Array): void => {
+  const { listCount, listsPerZone, tag } = sub.sizing
+  for (let k = 0; k < count; k++) {
+    const at = reader.take(0, "a list record")
+    const listTag = reader.u8("a list record")
+    const bitOffset = reader.u8("a list record")
+    const byteCount = reader.u16("a list record")
+    const list = reader.u32("a list record")
+    const where = `volume index stream ${reader.stream}: the list record at byte ${at}`
+    if (bitOffset >= 8 || byteCount > MAX_LIST_RECORD_BYTES) fail(`${where} has bit offset ${bitOffset} and ${byteCount} bytes`)
+    if (listTag !== tag) fail(`${where} has tag ${listTag}, expected ${tag}`)
+    if (list >= listCount) fail(`${where} is for list ${list}, but there are ${listCount}`)
+    const data = reader.take(byteCount, "list data")
+    const z = Math.floor(list / listsPerZone)
+    const zone = sub.zones[z]!
+    const descriptor = list - z * listsPerZone + 1
+    const size = zone.sizes[descriptor]!
+    if (size === 0 || seen[list] === 1) fail(`${where} is for list ${list}, which is empty or was given already`)
+    if (byteCount !== Math.ceil((bitOffset + size) / 8)) fail(`${where} has ${byteCount} bytes for ${size} bits at offset ${bitOffset}`)
+    seen[list] = 1
+    const start = zone.starts[descriptor]!
+    const byte = Math.floor(start / 8)
+    copyBits(reader.bytes, data, bitOffset, zone.bytes, byte, start - byte * 8, size)
+  }
+}
+
+/**
+ * The index saved in `streams` (one per saving zone), sized by `sizing`;
+ * or why it cannot be loaded. `nonce` 0 adopts the first stream's nonce.
+ */
+export const loadStreams = (
+  sizing: VolumeIndexSizing,
+  streams: ReadonlyArray<Uint8Array>,
+  nonce: bigint
+): VolumeIndexState | string => {
+  try {
+    if (streams.length === 0 || streams.length > 16) fail(`a volume index is saved in 1 to 16 streams, got ${streams.length}`)
+    const readers = streams.map((bytes, i) => new Reader(bytes, i))
+    const index = new VolumeIndexState(sizing)
+    if (index.hook !== undefined) {
+      for (const reader of readers) {
+        reader.magic(MI6_MAGIC, "the MI6 header")
+        const rate = reader.u32("the sample rate")
+        if (rate !== sizing.sampleRate) fail(`volume index stream ${reader.stream} has sample rate ${rate}, expected ${sizing.sampleRate}`)
+      }
+    }
+    const expected = { value: nonce }
+    const counts = index.subIndexes.map((sub) => readHeaders(sub, readers, expected))
+    index.subIndexes.forEach((sub, s) => {
+      const seen = new Uint8Array(sub.sizing.listCount)
+      for (const reader of readers) readLists(sub, reader, counts[s]![reader.stream]!, seen)
+    })
+    for (const reader of readers) {
+      const at = reader.take(GUARD_BYTES, "the guard")
+      if (reader.bytes[at] !== GUARD_TAG) fail(`volume index stream ${reader.stream} has no guard 'z' at byte ${at}`)
+    }
+    return index
+  } catch (error) {
+    if (error instanceof LoadFailure) return error.message
+    throw error
+  }
+}

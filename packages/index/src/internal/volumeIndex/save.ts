@@ -1,0 +1,107 @@
+/**
+ * Saves a volume index in the reference's format (volume-index.md §6): one
+ * byte stream per zone, headers first, then every non-empty list as the
+ * bytes of its extent in the zone's memory with its bit offset, then the
+ * guard. Pure: returns the streams.
+ *
+ * @internal
+ */
+import {
+  DI_BYTES,
+  DI_MAGIC,
+  GUARD_BYTES,
+  GUARD_TAG,
+  LIST_HEADER_BYTES,
+  MI5_BYTES,
+  MI5_MAGIC,
+  MI6_BYTES,
+  MI6_MAGIC
+} from "./savedFormat.js"
+import type { SubIndex } from "./subIndex.js"
+import type { VolumeIndexState } from "./volumeIndex.js"
+
+const u64 = (value: number): bigint => BigInt.asUintN(64, BigInt(value))
+
+const writeAscii = (bytes: Uint8Array, at: number, text: string): void => {
+  for (let i = 0; i < text.length; i++) bytes[at + i] = text.charCodeAt(i)
+}
+
+// Bytes of zone z's headers and of its list records in one sub-index.
+const headerBytes = (sub: SubIndex, z: number): number => {
+  const n = sub.zones[z]!.listCount
+  return MI5_BYTES + 8 * n + DI_BYTES + 2 * n
+}
+
+const listBytes = (sub: SubIndex, z: number): number => {
+  const zone = sub.zones[z]!
+  let bytes = 0
+  for (let d = 1; d <= zone.listCount; d++) if (zone.sizes[d]! > 0) bytes += LIST_HEADER_BYTES + zone.byteSize(d)
+  return bytes
+}
+
+const writeHeaders = (view: DataView, at: number, sub: SubIndex, z: number, nonce: bigint): number => {
+  const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength)
+  const zone = sub.zones[z]!
+  const n = zone.listCount
+  const first = z * sub.sizing.listsPerZone
+  writeAscii(bytes, at, MI5_MAGIC)
+  view.setBigUint64(at + 8, BigInt.asUintN(64, nonce), true)
+  view.setBigUint64(at + 16, u64(sub.low[z]!), true)
+  view.setBigUint64(at + 24, u64(sub.high[z]!), true)
+  view.setUint32(at + 32, first, true)
+  view.setUint32(at + 36, n, true)
+  at += MI5_BYTES
+  for (let i = 0; i < n; i++, at += 8) view.setBigUint64(at, u64(sub.flushChapters[first + i]!), true)
+  writeAscii(bytes, at, DI_MAGIC)
+  view.setUint32(at + 8, z, true)
+  view.setUint32(at + 12, sub.zones.length, true)
+  view.setUint32(at + 16, first, true)
+  view.setUint32(at + 20, n, true)
+  view.setBigUint64(at + 24, u64(zone.recordCount), true)
+  view.setBigUint64(at + 32, u64(zone.collisionCount), true)
+  at += DI_BYTES
+  for (let d = 1; d <= n; d++, at += 2) view.setUint16(at, zone.sizes[d]!, true)
+  return at
+}
+
+const writeLists = (view: DataView, at: number, sub: SubIndex, z: number): number => {
+  const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength)
+  const zone = sub.zones[z]!
+  const first = z * sub.sizing.listsPerZone
+  for (let d = 1; d <= zone.listCount; d++) {
+    if (zone.sizes[d] === 0) continue
+    const length = zone.byteSize(d)
+    const from = zone.byteStart(d)
+    bytes[at] = sub.sizing.tag
+    bytes[at + 1] = zone.starts[d]! % 8
+    view.setUint16(at + 2, length, true)
+    view.setUint32(at + 4, first + d - 1, true)
+    bytes.set(zone.bytes.subarray(from, from + length), at + LIST_HEADER_BYTES)
+    at += LIST_HEADER_BYTES + length
+  }
+  return at
+}
+
+/** The streams of every zone of `index`, stamped with the volume nonce `nonce`. */
+export const saveStreams = (index: VolumeIndexState, nonce: bigint): Array<Uint8Array> => {
+  const subs = index.subIndexes
+  const sparse = index.hook !== undefined
+  const streams: Array<Uint8Array> = []
+  for (let z = 0; z < index.sizing.zoneCount; z++) {
+    let length = (sparse ? MI6_BYTES : 0) + GUARD_BYTES
+    for (const sub of subs) length += headerBytes(sub, z) + listBytes(sub, z)
+    const stream = new Uint8Array(length)
+    const view = new DataView(stream.buffer)
+    let at = 0
+    if (sparse) {
+      writeAscii(stream, 0, MI6_MAGIC)
+      view.setUint32(8, index.sizing.sampleRate, true)
+      at = MI6_BYTES
+    }
+    for (const sub of subs) at = writeHeaders(view, at, sub, z, nonce)
+    for (const sub of subs) at = writeLists(view, at, sub, z)
+    stream[at] = GUARD_TAG
+    streams.push(stream)
+  }
+  return streams
+}

@@ -8,11 +8,13 @@ import * as Command from "@effect/cli/Command"
 import type * as NodeContext from "@effect/platform-node/NodeContext"
 import type { Effect } from "effect"
 import { UsageError } from "./CliError.js"
+import { dedup } from "./indexCommands/dedup.js"
 import { inspect } from "./indexCommands/inspect.js"
+import { stats } from "./indexCommands/stats.js"
 import { verify } from "./indexCommands/verify.js"
 import { makeRun } from "./runner.js"
 
-const COMMANDS = "inspect or verify"
+const COMMANDS = "dedup, inspect, verify or stats"
 
 /** The root command with every subcommand; alone, it is a usage error pointing at `--help`. */
 export const command = Command.make("uds-index", {}, () =>
@@ -21,7 +23,7 @@ export const command = Command.make("uds-index", {}, () =>
       "uds-index --help lists them, uds-index <command> --help its flags"
   })).pipe(
     Command.withDescription("find duplicate blocks in real data; inspect, verify and benchmark whole UDS indexes"),
-    Command.withSubcommands([inspect, verify])
+    Command.withSubcommands([dedup, inspect, verify, stats])
   )
 
 const cli = Command.run(command, { name: "uds-index", version: "0.1.0" })

@@ -64,9 +64,28 @@ const readFull = (fd: number, buffer: Uint8Array, position: number): number => {
   return filled
 }
 
+// Blocks named but not yet posted, from any number of files: posting them together keeps
+// `concurrency` requests in flight even when the files are small.
+interface Batch {
+  count: number
+  names: Uint8Array
+  files: Int32Array
+  offsets: Float64Array
+  lengths: Int32Array
+}
+
+const makeBatch = (): Batch => ({
+  count: 0,
+  names: new Uint8Array(CHUNK_BLOCKS * 16),
+  files: new Int32Array(CHUNK_BLOCKS),
+  offsets: new Float64Array(CHUNK_BLOCKS),
+  lengths: new Int32Array(CHUNK_BLOCKS)
+})
+
 /** Scans the walked files; fails only when `post` fails. */
 export const scan = <E, R>(found: Walk, options: ScanOptions<E, R>): Effect.Effect<Tally, E, R> =>
   Effect.gen(function*() {
+    const { blockSize, concurrency, keepDuplicates, post } = options
     const tally: Tally = {
       files: 0,
       blocks: 0,
@@ -82,6 +101,38 @@ export const scan = <E, R>(found: Walk, options: ScanOptions<E, R>): Effect.Effe
         tally.skipped.push(skipped)
         return options.onSkipped(skipped)
       })
+    let batch = makeBatch()
+    // Posts the batch, counts what was found, and starts a new one (the index may keep the names it was given).
+    const postBatch = Effect.suspend(() => {
+      const posted = batch
+      batch = makeBatch()
+      let bytes = 0
+      for (let b = 0; b < posted.count; b++) bytes += posted.lengths[b]!
+      return Effect.forEach(
+        Array.from({ length: posted.count }, (_, b) => b),
+        (b) =>
+          Effect.map(
+            post(posted.names.subarray(b * 16, b * 16 + 16), packLocation(posted.files[b]!, posted.offsets[b]!)),
+            (old) => {
+              if (Option.isNone(old)) return
+              tally.duplicateBlocks++
+              tally.bytesSaved += posted.lengths[b]!
+              if (tally.firstDuplicates.length < keepDuplicates) {
+                tally.firstDuplicates.push({
+                  block: { file: posted.files[b]!, offset: posted.offsets[b]! },
+                  of: unpackLocation(old.value)
+                })
+              }
+            }
+          ),
+        { concurrency, discard: true }
+      ).pipe(Effect.zipRight(Effect.sync(() => {
+        tally.blocks += posted.count
+        tally.bytesRead += bytes
+        options.advance(bytes)
+      })))
+    })
+    const chunk = new Uint8Array(CHUNK_BLOCKS * blockSize)
     for (let file = 0; file < found.files.length; file++) {
       const { path } = found.files[file]!
       const fd = yield* Effect.either(Effect.try(() => fs.openSync(path, "r")))
@@ -89,57 +140,32 @@ export const scan = <E, R>(found: Walk, options: ScanOptions<E, R>): Effect.Effe
         yield* skip(path, `cannot open it (${reasonOf(fd.left.error)})`)
         continue
       }
-      const finished = yield* Effect.ensuring(
-        scanFile(fd.right, file, tally, options),
-        Effect.sync(() => fs.closeSync(fd.right))
-      )
-      if (finished === undefined) tally.files++
-      else yield* skip(path, `cannot read it (${finished}); the blocks before were counted`)
-    }
-    return tally
-  })
-
-// Scans one open file; succeeds with undefined, or with why reading stopped.
-const scanFile = <E, R>(
-  fd: number,
-  file: number,
-  tally: Tally,
-  options: ScanOptions<E, R>
-): Effect.Effect<string | undefined, E, R> =>
-  Effect.gen(function*() {
-    const { blockSize, concurrency, keepDuplicates, post } = options
-    for (let position = 0;;) {
-      // A fresh buffer per chunk: the index may keep the names and data it is given.
-      const chunk = new Uint8Array(CHUNK_BLOCKS * blockSize)
-      const read = yield* Effect.either(Effect.try(() => readFull(fd, chunk, position)))
-      if (read._tag === "Left") return reasonOf(read.left.error)
-      const length = read.right
-      if (length === 0) return undefined
-      const count = Math.ceil(length / blockSize)
-      const names = new Uint8Array(count * 16)
-      for (let b = 0; b < count; b++) {
-        murmurHash3Into(chunk, b * blockSize, Math.min(length, (b + 1) * blockSize), VDO_SEED, names, b * 16)
-      }
-      const chunkStart = position
-      yield* Effect.forEach(
-        Array.from({ length: count }, (_, b) => b),
-        (b) => {
-          const offset = chunkStart + b * blockSize
-          return Effect.map(post(names.subarray(b * 16, b * 16 + 16), packLocation(file, offset)), (old) => {
-            if (Option.isNone(old)) return
-            tally.duplicateBlocks++
-            tally.bytesSaved += Math.min(length - b * blockSize, blockSize)
-            if (tally.firstDuplicates.length < keepDuplicates) {
-              tally.firstDuplicates.push({ block: { file, offset }, of: unpackLocation(old.value) })
+      // Reads the file into the batch, posting each full batch; why reading stopped early, if it did.
+      const readFile = (fd: number) =>
+        Effect.gen(function*() {
+          for (let position = 0;;) {
+            // Read only as many blocks as the batch has room for.
+            const room = chunk.subarray(0, (CHUNK_BLOCKS - batch.count) * blockSize)
+            const read = yield* Effect.either(Effect.try(() => readFull(fd, room, position)))
+            if (read._tag === "Left") return reasonOf(read.left.error)
+            const length = read.right
+            for (let at = 0; at < length; at += blockSize) {
+              const b = batch.count++
+              const end = Math.min(length, at + blockSize)
+              murmurHash3Into(chunk, at, end, VDO_SEED, batch.names, b * 16)
+              batch.files[b] = file
+              batch.offsets[b] = position + at
+              batch.lengths[b] = end - at
             }
-          })
-        },
-        { concurrency, discard: true }
-      )
-      tally.blocks += count
-      tally.bytesRead += length
-      options.advance(length)
-      position += length
-      if (length < chunk.length) return undefined
+            if (batch.count === CHUNK_BLOCKS) yield* postBatch
+            position += length
+            if (length < room.length) return undefined
+          }
+        })
+      const stopped = yield* Effect.ensuring(readFile(fd.right), Effect.sync(() => fs.closeSync(fd.right)))
+      if (stopped === undefined) tally.files++
+      else yield* skip(path, `cannot read it (${stopped}); the blocks before were counted`)
     }
+    if (batch.count > 0) yield* postBatch
+    return tally
   })

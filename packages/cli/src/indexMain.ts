@@ -8,13 +8,15 @@ import * as Command from "@effect/cli/Command"
 import type * as NodeContext from "@effect/platform-node/NodeContext"
 import type { Effect } from "effect"
 import { UsageError } from "./CliError.js"
+import { create } from "./indexCommands/create.js"
 import { dedup } from "./indexCommands/dedup.js"
 import { inspect } from "./indexCommands/inspect.js"
+import { post, query } from "./indexCommands/query.js"
 import { stats } from "./indexCommands/stats.js"
 import { verify } from "./indexCommands/verify.js"
 import { makeRun } from "./runner.js"
 
-const COMMANDS = "dedup, inspect, verify or stats"
+const COMMANDS = "dedup, create, stats, query, post, inspect, verify or bench"
 
 /** The root command with every subcommand; alone, it is a usage error pointing at `--help`. */
 export const command = Command.make("uds-index", {}, () =>
@@ -23,7 +25,7 @@ export const command = Command.make("uds-index", {}, () =>
       "uds-index --help lists them, uds-index <command> --help its flags"
   })).pipe(
     Command.withDescription("find duplicate blocks in real data; inspect, verify and benchmark whole UDS indexes"),
-    Command.withSubcommands([dedup, inspect, verify, stats])
+    Command.withSubcommands([dedup, create, stats, query, post, inspect, verify])
   )
 
 const cli = Command.run(command, { name: "uds-index", version: "0.1.0" })

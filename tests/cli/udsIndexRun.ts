@@ -50,13 +50,16 @@ export const uniqueBytes = (tag: number, length: number): Uint8Array => {
 
 /**
  * A directory `levels` deep whose full path is longer than PATH_MAX (4096),
- * made through relative `cd`s: listing it fails with ENAMETOOLONG, even as
- * root, so it is an entry that really cannot be read.
+ * made in a child node process by relative mkdir and chdir (a vitest worker
+ * cannot chdir): listing it fails with ENAMETOOLONG, even as root, so it is
+ * an entry that really cannot be read. Returns its top directory.
  */
 export const makeTooDeep = (parent: string, levels = 20): string => {
   const name = "d".repeat(250)
-  const script = `cd "$1" && for i in $(seq ${levels}); do mkdir ${name} && cd ${name} || exit 1; done; echo data > file`
-  const made = spawnSync("sh", ["-c", script, "sh", parent])
+  const script = `const fs = require("fs"); process.chdir(process.argv[1]);
+    for (let i = 0; i < ${levels}; i++) { fs.mkdirSync("${name}"); process.chdir("${name}") }
+    fs.writeFileSync("file", "data")`
+  const made = spawnSync(process.execPath, ["-e", script, parent], { encoding: "utf8" })
   if (made.status !== 0) throw new Error(`could not make the deep directory: ${made.stderr}`)
   return path.join(parent, name)
 }

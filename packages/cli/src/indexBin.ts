@@ -14,6 +14,7 @@ run(process.argv).pipe(
   Effect.provide(NodeContext.layer),
   NodeRuntime.runMain({
     disableErrorReporting: true,
+    disablePrettyLogger: true,
     teardown: (exit, onExit) =>
       onExit(Exit.isSuccess(exit) && typeof exit.value === "number" ? exit.value : ExitCode.Interrupted)
   })

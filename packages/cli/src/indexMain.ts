@@ -8,6 +8,7 @@ import * as Command from "@effect/cli/Command"
 import type * as NodeContext from "@effect/platform-node/NodeContext"
 import type { Effect } from "effect"
 import { UsageError } from "./CliError.js"
+import { bench } from "./indexCommands/bench.js"
 import { create } from "./indexCommands/create.js"
 import { dedup } from "./indexCommands/dedup.js"
 import { inspect } from "./indexCommands/inspect.js"
@@ -25,7 +26,7 @@ export const command = Command.make("uds-index", {}, () =>
       "uds-index --help lists them, uds-index <command> --help its flags"
   })).pipe(
     Command.withDescription("find duplicate blocks in real data; inspect, verify and benchmark whole UDS indexes"),
-    Command.withSubcommands([dedup, create, stats, query, post, inspect, verify])
+    Command.withSubcommands([dedup, create, stats, query, post, inspect, verify, bench])
   )
 
 const cli = Command.run(command, { name: "uds-index", version: "0.1.0" })

@@ -7,7 +7,7 @@
  */
 import * as ValidationError from "@effect/cli/ValidationError"
 import type * as NodeContext from "@effect/platform-node/NodeContext"
-import { Cause, Console, Effect } from "effect"
+import { Cause, Console, Effect, Logger } from "effect"
 import { ExitCode, exitCodeOf } from "./CliError.js"
 
 const fail = (message: string, code: number) => Effect.as(Console.error(message), code)
@@ -32,6 +32,13 @@ const cliConsole = (name: string, console: Console.Console): Console.Console => 
     error: (...args) => console.error(...args.map((arg) => (typeof arg === "string" ? oneLine(arg) : arg)))
   }
 }
+
+// Log lines (an index rebuilding, a failed save at close) go to stderr, so stdout keeps only results and --json.
+const stderrLogger = (name: string) =>
+  Logger.make(({ logLevel, message }) => {
+    const text = (Array.isArray(message) ? message : [message]).map(String).join(" ")
+    process.stderr.write(`${name}: ${logLevel.label.toLowerCase()}: ${text}\n`)
+  })
 
 // The exit code of a failure, after printing it in one line.
 const onFailure = (error: unknown): Effect.Effect<number> => {
@@ -66,6 +73,6 @@ export const makeRun = <E>(
         })
       ),
       cliConsole(name, console)
-    )
+    ).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, stderrLogger(name))))
   )
 

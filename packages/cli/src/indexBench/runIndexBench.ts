@@ -141,7 +141,7 @@ export const runIndexBench = (options: IndexBenchOptions) =>
         value: rebuildMs,
         wrong: (Either.isLeft(refused) && refused.left._tag === "NeedsRebuild" ? 0 : 1) + (rebuiltAs === "rebuilt" ? 0 : 1),
         note: `loadNoRebuild ${Either.isLeft(refused) ? `failed with ${refused.left._tag}` : "loaded"}; ` +
-          `${chapters.newest} chapters ${rebuiltAs}`
+          `${chapters.newest} closed chapter${chapters.newest === 1 ? "" : "s"} ${rebuiltAs}`
       }
     ]
     yield* Console.log(options.json ? lines.map(jsonLine).join("\n") : table(lines))

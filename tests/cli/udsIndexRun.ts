@@ -1,24 +1,12 @@
 // Runs the real uds-index binary (packages/cli/src/indexBin.ts under tsx) as a subprocess, and builds dedup test trees.
-import { spawn, spawnSync } from "node:child_process"
+import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { type CliResult, repoRoot } from "./runCli.js"
+import { type CliResult, repoRoot, runScript } from "./runCli.js"
 
 /** Runs `uds-index ...args` from the repo root; resolves when it exits (killed after 120 s). */
 export const runIndexCli = (...args: ReadonlyArray<string>): Promise<CliResult> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "packages/cli/src/indexBin.ts", ...args], {
-      cwd: repoRoot,
-      timeout: 120_000,
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk))
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk))
-    child.on("error", reject)
-    child.on("close", (status) => resolve({ status, stdout, stderr }))
-  })
+  runScript("packages/cli/src/indexBin.ts", args, 120_000)
 
 /** The one-line error contract of uds-index: a single "uds-index: ..." line and no stack trace. */
 export const isIndexOneLineError = (stderr: string): boolean => {

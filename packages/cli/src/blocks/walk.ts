@@ -56,25 +56,22 @@ export const walk = (roots: ReadonlyArray<string>): Walk => {
     names.sort()
     for (const name of names) {
       const child = path.join(entry, name)
-      let childStats: fs.Stats
-      try {
-        childStats = fs.lstatSync(child)
-      } catch (error) {
-        skipped.push({ path: child, reason: `cannot examine it (${reasonOf(error)})` })
-        continue
-      }
-      visit(child, childStats)
+      const childStats = examine(child, false)
+      if (childStats !== undefined) visit(child, childStats)
+    }
+  }
+  // The entry's own stats (a link's, unless `follow`), or undefined after reporting why there are none.
+  const examine = (entry: string, follow: boolean): fs.Stats | undefined => {
+    try {
+      return follow ? fs.statSync(entry) : fs.lstatSync(entry)
+    } catch (error) {
+      skipped.push({ path: entry, reason: `cannot examine it (${reasonOf(error)})` })
+      return undefined
     }
   }
   for (const root of roots) {
-    let stats: fs.Stats
-    try {
-      stats = fs.statSync(root)
-    } catch (error) {
-      skipped.push({ path: root, reason: `cannot examine it (${reasonOf(error)})` })
-      continue
-    }
-    visit(root, stats)
+    const stats = examine(root, true)
+    if (stats !== undefined) visit(root, stats)
   }
   return { files, skipped, totalBytes }
 }

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Index } from "@effect-uds/index"
+import { Index, type IndexError } from "@effect-uds/index"
 import { BlockDevice } from "@effect-uds/volume"
 import { Effect, Layer, Option } from "effect"
 import { dataOf, deviceBytes, nameAt, seedNames, tinyConfig, withIndex } from "../support/wholeIndex.js"
@@ -28,20 +28,33 @@ const post = (index: Index.Service, names: Uint8Array, first: number, end: numbe
     for (let k = first; k < end; k++) yield* index.post(nameAt(names, k), dataOf(k))
   })
 
+/**
+ * A copy of the device of a running index, never saved: created, given names 0 … count − 1,
+ * then `more`, then flushed.
+ */
+const crashedCopy = (names: Uint8Array, count: number, more: (index: Index.Service) => Effect.Effect<void, IndexError.IndexError>) =>
+  Effect.gen(function*() {
+    const bytes = deviceBytes(config)
+    let crashed = new Uint8Array(0)
+    yield* withIndex(config, bytes, { open: "create" }, (index) =>
+      Effect.gen(function*() {
+        yield* post(index, names, 0, count)
+        yield* more(index)
+        yield* index.flush
+        crashed = bytes.slice()
+      }))
+    return crashed
+  })
+
 describe("Index crash and rebuild", () => {
   it.effect("a copy taken while running refuses loadNoRebuild, and load rebuilds it: closed chapters found, the open chapter lost", () =>
     Effect.gen(function*() {
       const count = 2 * PER_CHAPTER + 1000
       const names = seedNames(count)
-      const bytes = deviceBytes(config)
-      let crashed = new Uint8Array(0)
-      yield* withIndex(config, bytes, { open: "create" }, (index) =>
+      // Soft deletes of closed-chapter names: they come back after a rebuild.
+      const crashed = yield* crashedCopy(names, count, (index) =>
         Effect.gen(function*() {
-          yield* post(index, names, 0, count)
-          // Soft deletes of closed-chapter names: they come back after a rebuild.
           for (let k = 0; k < 100; k++) assert.isTrue((yield* index.delete(nameAt(names, k * 7))).found)
-          yield* index.flush
-          crashed = bytes.slice()
         }))
       const refused = yield* Effect.flip(withIndex(config, crashed.slice(), { open: "loadNoRebuild" }, () => Effect.void))
       assert.strictEqual(refused._tag, "NeedsRebuild")
@@ -60,20 +73,32 @@ describe("Index crash and rebuild", () => {
         }))
     }), 240_000)
 
+  it.effect("an open-chapter delete is durable once its chapter closes: the rebuilt index does not bring it back", () =>
+    Effect.gen(function*() {
+      const count = PER_CHAPTER + 20
+      const names = seedNames(count)
+      const crashed = yield* crashedCopy(names, PER_CHAPTER - 10, (index) =>
+        Effect.gen(function*() {
+          assert.deepStrictEqual((yield* index.delete(nameAt(names, 5))).location, "openChapter")
+          yield* post(index, names, PER_CHAPTER - 10, count)
+        }))
+      yield* withIndex(config, crashed, { open: "load" }, (index) =>
+        Effect.gen(function*() {
+          assert.strictEqual(index.opened, "rebuilt")
+          assert.isFalse((yield* index.queryNoUpdate(nameAt(names, 5))).found)
+          // Its tombstone kept its record number (chapter 0 is names 0 .. 32767); its place holds a
+          // copy of the chapter's last record, and every other name is there.
+          assert.strictEqual(yield* countFound(index, names, 0, PER_CHAPTER), PER_CHAPTER - 1)
+        }))
+    }), 240_000)
+
   it.effect("a rebuild after the volume wrapped drops the chapter the new open chapter will overwrite", () =>
     Effect.gen(function*() {
       // 4 chapters per volume: chapters 0 .. 4 closed, so chapter 5 is open and 0, 1 expired.
       const count = 5 * PER_CHAPTER + 10
       const names = seedNames(count)
-      const bytes = deviceBytes(config)
-      let crashed = new Uint8Array(0)
-      yield* withIndex(config, bytes, { open: "create" }, (index) =>
-        Effect.gen(function*() {
-          yield* post(index, names, 0, count)
-          yield* index.flush
-          assert.deepStrictEqual(yield* index.chapters, { oldest: 2, newest: 5 })
-          crashed = bytes.slice()
-        }))
+      const crashed = yield* crashedCopy(names, count, (index) =>
+        Effect.map(index.chapters, (chapters) => assert.deepStrictEqual(chapters, { oldest: 2, newest: 5 })))
       yield* withIndex(config, crashed, { open: "load" }, (index) =>
         Effect.gen(function*() {
           assert.strictEqual(index.opened, "rebuilt")

@@ -210,7 +210,44 @@ const configurations = [
   { name: "sparse, 4 zones", geometry: sparse, zones: 4 }
 ] as const
 
+// Names of one list with many addresses: long lists, searched from their checkpoints while they change.
+const longListName = fc
+  .record({
+    // Some addresses repeat, so collision entries sit among the others.
+    address: fc.oneof(
+      fc.integer({ min: 0, max: 2 ** ADDRESS_BITS - 1 }),
+      fc.constantFrom(...Array.from({ length: 16 }, (_, i) => i * 65521))
+    ),
+    variant: fc.integer({ min: 0, max: 3 })
+  })
+  .map(({ address, variant }) => nameOf(5, address, variant))
+const longListCommands = fc.array(
+  fc.oneof(
+    { weight: 5, arbitrary: longListName.map((name) => ({ op: "post" as const, name })) },
+    { weight: 3, arbitrary: longListName.map((name) => ({ op: "delete" as const, name })) },
+    { weight: 1, arbitrary: fc.constant(1).map((step) => ({ op: "advance" as const, step })) }
+  ),
+  { minLength: 50, maxLength: 600 }
+)
+
 describe("VolumeIndex against a Map oracle", () => {
+  it.prop(
+    "one long list: every get agrees while entries are put, removed and expired",
+    { commands: longListCommands },
+    ({ commands }) => {
+      const model = new Model(dense, 1)
+      const names: Array<Uint8Array> = []
+      for (const c of commands) {
+        if (c.op !== "advance") names.push(c.name)
+        model.run([c])
+        // Deleted names: their get must agree too, from wherever the search starts.
+        if (c.op === "delete") model.run([{ op: "get", name: c.name }])
+      }
+      for (const name of names) model.run([{ op: "get", name }])
+    },
+    { fastCheck: { numRuns: 40 } }
+  )
+
   for (const { geometry, name, zones } of configurations) {
     it.prop(
       `${name}: every get agrees over random posts, deletes and chapter advances; save → load → save is a fixed point`,

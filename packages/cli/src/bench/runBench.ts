@@ -1,7 +1,8 @@
 /**
  * The benchmark of BENCHMARKS.md: W1 (chapter writes), W2 (cached lookups),
  * W3 (cold lookups, 256 in flight) and W4 (chapter boundaries), on volume
- * files in a temp directory removed afterwards. Progress goes to stderr; the
+ * files in a temp directory removed afterwards; then V1 (the volume index
+ * in memory, v1VolumeIndex.ts). Progress goes to stderr; the
  * figures go to stdout as a table, or as one JSON object per line.
  *
  * W1 writes to the device and W3 and W4 read from it, so they run twice:
@@ -19,6 +20,7 @@ import { type Figure, jsonLine, type Line, table } from "./report.js"
 import { w1Chapters, w1Write } from "./w1Write.js"
 import { w2CachedLookup } from "./w2CachedLookup.js"
 import { w3ColdLookup } from "./w3ColdLookup.js"
+import { v1JsonLine, v1Text, v1VolumeIndex } from "./v1VolumeIndex.js"
 import { CALLS, w4Boundaries, type W4Result } from "./w4Boundaries.js"
 
 /** Options of a benchmark run. */
@@ -80,9 +82,12 @@ export const runBench = (options: BenchOptions): Effect.Effect<void, Error> =>
         threadPool: { option: "syncReads", figure: boundariesFigure(w4ThreadPool) }
       }
     ]
+    const v1 = yield* v1VolumeIndex()
     if (options.json) {
       for (const line of lines) yield* Console.log(jsonLine(line))
+      yield* Console.log(v1JsonLine(v1))
     } else {
       yield* Console.log(table(lines))
+      yield* Console.log(v1Text(v1))
     }
   }))

@@ -14,7 +14,7 @@
  *
  * @internal
  */
-import { copyBits } from "@effect-uds/volume/internal/format/bitStream"
+import { moveBits } from "@effect-uds/volume/internal/format/bitStream"
 import { OK, OVERFLOW } from "./status.js"
 
 /** Bits of the tail guard list. */
@@ -27,17 +27,12 @@ export const MAX_LIST_BITS = 65535
 // Rebalancing needs one new offset per list; one array serves every zone (everything is synchronous).
 let newOffsets = new Float64Array(0)
 
-/** Moves `count` bits from absolute bit `from` to absolute bit `to` of `bytes`. */
-const moveBits = (bytes: Uint8Array, from: number, to: number, count: number): void => {
-  const fromByte = Math.floor(from / 8)
-  const toByte = Math.floor(to / 8)
-  copyBits(bytes, fromByte, from - fromByte * 8, bytes, toByte, to - toByte * 8, count)
-}
-
 /** One zone's memory and list descriptors. */
 export class DeltaMemory {
   /** The zone's bytes (zoneBytes of memory, then padding). */
   readonly bytes: Uint8Array
+  /** A view of `bytes`, for word loads. */
+  protected readonly view: DataView
   /** Start bit of each descriptor 0 .. N + 1 (can exceed 2^32 in a large zone). */
   readonly starts: Float64Array
   /** Bit size of each descriptor 0 .. N + 1. */
@@ -49,6 +44,7 @@ export class DeltaMemory {
 
   constructor(readonly zoneBytes: number, readonly listCount: number) {
     this.bytes = new Uint8Array(zoneBytes + PADDING_BYTES)
+    this.view = new DataView(this.bytes.buffer)
     this.starts = new Float64Array(listCount + 2)
     this.sizes = new Uint16Array(listCount + 2)
     this.reset()
@@ -123,9 +119,9 @@ export class DeltaMemory {
     this.usedBits += count
     if (moveFront) {
       starts[i] = start - count
-      moveBits(this.bytes, start, start - count, before)
+      moveBits(this.bytes, this.view, start, start - count, before)
     } else {
-      moveBits(this.bytes, start + offset, start + offset + count, after)
+      moveBits(this.bytes, this.view, start + offset, start + offset + count, after)
     }
     return OK
   }
@@ -155,9 +151,9 @@ export class DeltaMemory {
     this.usedBits -= count
     if (moveFront) {
       starts[i] = start + count
-      moveBits(this.bytes, start, start + count, before)
+      moveBits(this.bytes, this.view, start, start + count, before)
     } else {
-      moveBits(this.bytes, start + offset + count, start + offset, after)
+      moveBits(this.bytes, this.view, start + offset + count, start + offset, after)
     }
   }
 

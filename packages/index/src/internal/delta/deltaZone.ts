@@ -12,6 +12,7 @@ import {
   nameEqualsAt,
   readBitsAt,
   readWideBitsAt,
+  windowAt,
   writeBitsAt,
   writeNameAt,
   writeWideBitsAt
@@ -50,6 +51,12 @@ export class DeltaCursor {
   collision = false
 }
 
+/** Checkpoints per list. */
+const CHECKPOINTS = 7
+const NO_CHECKPOINT = 0xffff
+/** Lists shorter than this are walked from the start. */
+const CHECKPOINT_MIN_BITS = 768
+
 // The last decoded entry: module state instead of a result object, so decoding allocates nothing.
 let decodedValue = 0
 let decodedDelta = 0
@@ -64,6 +71,15 @@ export class DeltaZone extends DeltaMemory {
   /** Bits of a collision entry: value, an all-zero key field, the name. */
   readonly collisionBits: number
 
+  /**
+   * Search checkpoints: per list, up to CHECKPOINTS entry positions (bit
+   * offset, NONE when unset) with the key before each, set by a walk of the
+   * list at each 1/8 of its bits and kept exact through every
+   * change, so a search walks from the nearest one instead of from the start.
+   */
+  private readonly checkpointOffsets: Uint16Array
+  private readonly checkpointKeys: Uint32Array
+
   recordCount = 0
   collisionCount = 0
   discardCount = 0
@@ -75,13 +91,21 @@ export class DeltaZone extends DeltaMemory {
     this.minBits = coding.minBits
     this.minKeys = coding.minKeys
     this.incrKeys = coding.incrKeys
+    this.checkpointOffsets = new Uint16Array((listCount + 2) * CHECKPOINTS).fill(NO_CHECKPOINT)
+    this.checkpointKeys = new Uint32Array((listCount + 2) * CHECKPOINTS)
     this.valueMask = coding.valueBits >= 31 ? -1 : (1 << coding.valueBits) - 1
     this.collisionBits = coding.valueBits + coding.minBits + NAME_BITS
+  }
+
+  override get memoryBytes(): number {
+    return super.memoryBytes + this.checkpointOffsets.byteLength + this.checkpointKeys.byteLength
   }
 
   /** Empties every list; the live entries count as discarded. */
   override reset(): void {
     super.reset()
+    // Called by the base constructor before the checkpoints exist.
+    this.checkpointOffsets?.fill(NO_CHECKPOINT)
     this.discardCount += this.recordCount
     this.recordCount = 0
     this.collisionCount = 0
@@ -103,9 +127,9 @@ export class DeltaZone extends DeltaMemory {
     if (at + bits > end) return -1
     let field: number
     if (bits <= 25) {
-      const window = readBitsAt(bytes, base, at, bits)
+      const window = windowAt(this.view, base, at)
       decodedValue = window & this.valueMask
-      field = window >>> valueBits
+      field = (window >>> valueBits) & ((1 << this.minBits) - 1)
     } else {
       decodedValue = readWideBitsAt(bytes, base, at, valueBits)
       field = readBitsAt(bytes, base, at + valueBits, this.minBits)
@@ -151,29 +175,72 @@ export class DeltaZone extends DeltaMemory {
    * Returns OK or CORRUPT_DATA.
    */
   search(cursor: DeltaCursor, list: number, address: number, name: Uint8Array | undefined): number {
-    const bytes = this.bytes
+    // The hot loop of the index: one 32-bit window per entry in the usual case (value and key field in
+    // one window, the zeros of a long code in a second one), everything in locals.
+    const view = this.view
     const start = this.starts[list]!
     const base = Math.floor(start / 8)
     const phase = start - base * 8
     const end = phase + this.sizes[list]!
+    const valueBits = this.valueBits
+    const fixedBits = valueBits + this.minBits
+    const oneWindow = fixedBits <= 25
+    const valueMask = this.valueMask
+    const fieldMask = (1 << this.minBits) - 1
+    const minKeys = this.minKeys
+    const incrKeys = this.incrKeys
     let at = phase
     let key = 0
     cursor.list = list
+    if (end - phase >= CHECKPOINT_MIN_BITS) {
+      const first = list * CHECKPOINTS
+      const offsets = this.checkpointOffsets
+      if (offsets[first] === NO_CHECKPOINT) this.setCheckpoints(list)
+      const keys = this.checkpointKeys
+      for (let j = first + CHECKPOINTS - 1; j >= first; j--) {
+        const offset = offsets[j]!
+        if (offset !== NO_CHECKPOINT && keys[j]! < address) {
+          at = phase + offset
+          key = keys[j]!
+          break
+        }
+      }
+    }
     while (at < end) {
-      const bits = this.decode(bytes, base, at, end, at === phase)
-      if (bits < 0) return CORRUPT_DATA
-      key += decodedDelta
+      let next = at + fixedBits
+      if (next > end) return CORRUPT_DATA
+      let value: number
+      let delta: number
+      if (oneWindow) {
+        const window = windowAt(view, base, at)
+        value = window & valueMask
+        delta = (window >>> valueBits) & fieldMask
+      } else {
+        value = readWideBitsAt(this.bytes, base, at, valueBits)
+        delta = windowAt(view, base, at + valueBits) & fieldMask
+      }
+      if (delta >= minKeys) {
+        const rest = windowAt(view, base, next)
+        const zeros = rest !== 0 ? 31 - Math.clz32(rest & -rest) : countZerosAt(this.bytes, base, next, end)
+        if (zeros < 0 || next + zeros >= end) return CORRUPT_DATA
+        delta += zeros * incrKeys
+        next += zeros + 1
+      } else if (delta === 0 && at !== phase) {
+        next += NAME_BITS
+        if (next > end) return CORRUPT_DATA
+      }
+      key += delta
       if (key >= address) {
         cursor.offset = at - phase
         cursor.key = key
-        cursor.delta = decodedDelta
-        cursor.entryBits = bits
-        cursor.value = decodedValue
+        cursor.delta = delta
+        cursor.entryBits = next - at
+        cursor.value = value
         cursor.atEnd = false
         cursor.collision = false
         return key === address && name !== undefined ? this.searchCollisions(cursor, base, phase, end, name) : OK
       }
-      at += bits
+      at = next
     }
     cursor.offset = at - phase
     cursor.key = key
@@ -183,6 +250,40 @@ export class DeltaZone extends DeltaMemory {
     cursor.atEnd = true
     cursor.collision = false
     return OK
+  }
+
+  // Walks list `list` and sets its checkpoints at the first entries from each 1/8 of its bits.
+  private setCheckpoints(list: number): void {
+    const start = this.starts[list]!
+    const base = Math.floor(start / 8)
+    const phase = start - base * 8
+    const size = this.sizes[list]!
+    const first = list * CHECKPOINTS
+    let j = 0
+    let key = 0
+    for (let offset = 0; offset < size && j < CHECKPOINTS;) {
+      if (offset > 0 && offset >= ((j + 1) * size) / (CHECKPOINTS + 1)) {
+        this.checkpointOffsets[first + j] = offset
+        this.checkpointKeys[first + j] = key
+        j++
+        continue
+      }
+      const bits = this.decode(this.bytes, base, phase + offset, phase + size, offset === 0)
+      // A list that does not decode keeps no checkpoints; the search reports it.
+      if (bits < 0) break
+      key += decodedDelta
+      offset += bits
+    }
+    if (j < CHECKPOINTS) this.checkpointOffsets.fill(NO_CHECKPOINT, first, first + CHECKPOINTS)
+  }
+
+  // The list changed size by `change` bits after bit `offset`: checkpoints beyond it move with the bits.
+  private shiftCheckpoints(list: number, offset: number, change: number): void {
+    const offsets = this.checkpointOffsets
+    for (let j = list * CHECKPOINTS; j < (list + 1) * CHECKPOINTS; j++) {
+      const at = offsets[j]!
+      if (at !== NO_CHECKPOINT && at > offset) offsets[j] = at + change
+    }
   }
 
   // The collision entries follow the ordinary entry at the cursor; move to the one carrying `name`.
@@ -228,8 +329,10 @@ export class DeltaZone extends DeltaMemory {
       const bits = this.entryBitsFor(delta)
       const nextDelta = cursor.key - key
       const nextBits = this.entryBitsFor(nextDelta)
-      const status = this.insertBits(list, offset, bits + nextBits - cursor.entryBits)
+      const growth = bits + nextBits - cursor.entryBits
+      const status = this.insertBits(list, offset, growth)
       if (status !== OK) return this.overflow()
+      this.shiftCheckpoints(list, offset, growth)
       this.encodeAt(list, offset, value, delta, undefined)
       this.encodeAt(list, offset + bits, cursor.value, nextDelta, undefined)
       cursor.delta = delta
@@ -251,6 +354,7 @@ export class DeltaZone extends DeltaMemory {
     const offset = cursor.offset + cursor.entryBits
     const bits = this.collisionBits
     if (this.insertBits(cursor.list, offset, bits) !== OK) return this.overflow()
+    this.shiftCheckpoints(cursor.list, offset, bits)
     this.encodeAt(cursor.list, offset, value, 0, name)
     cursor.offset = offset
     cursor.delta = 0
@@ -297,6 +401,8 @@ export class DeltaZone extends DeltaMemory {
     const size = this.sizes[list]!
     if (collision || offset + bits >= size) {
       this.deleteBits(list, offset, bits)
+      // A checkpoint at the next entry now sits at `offset`, with the same key before it.
+      this.shiftCheckpoints(list, offset, -bits)
       if (collision) this.collisionCount--
     } else {
       const start = this.starts[list]!
@@ -305,11 +411,25 @@ export class DeltaZone extends DeltaMemory {
       const nextBits = this.decode(this.bytes, base, phase + offset + bits, phase + size, false)
       if (nextBits < 0) return CORRUPT_DATA
       const nextValue = decodedValue
-      if (decodedDelta === 0) this.collisionCount--
-      const merged = delta + decodedDelta
+      const nextDelta = decodedDelta
+      if (nextDelta === 0) this.collisionCount--
+      const merged = delta + nextDelta
       const mergedBits = this.entryBitsFor(merged)
-      this.deleteBits(list, offset, bits + nextBits - mergedBits)
+      const removed = bits + nextBits - mergedBits
+      this.deleteBits(list, offset, removed)
       this.encodeAt(list, offset, nextValue, merged, undefined)
+      // The next entry moved to `offset`: a checkpoint on it now has the removed entry's key before it.
+      const offsets = this.checkpointOffsets
+      for (let j = list * CHECKPOINTS; j < (list + 1) * CHECKPOINTS; j++) {
+        const at = offsets[j]!
+        if (at === NO_CHECKPOINT || at <= offset) continue
+        if (at === offset + bits) {
+          offsets[j] = offset
+          this.checkpointKeys[j] = this.checkpointKeys[j]! - delta
+        } else {
+          offsets[j] = at - removed
+        }
+      }
     }
     this.recordCount--
     this.discardCount++

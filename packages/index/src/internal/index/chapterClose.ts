@@ -55,6 +55,7 @@ const handOver = (core: Core, zone: Zone): Effect.Effect<void> => {
  */
 export const closeChapter = (core: Core, zone: Zone) =>
   Effect.zipRight(
-    core.changed.waitUntil(() => core.newest >= zone.newest),
+    // After a failed write a lagging zone may never hand its chapter in: do not wait for it.
+    core.changed.waitUntil(() => core.newest >= zone.newest || core.writeError !== undefined),
     Effect.suspend(() => (core.writeError !== undefined ? Effect.fail(core.writeError) : handOver(core, zone)))
   )

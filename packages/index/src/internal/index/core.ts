@@ -8,7 +8,7 @@
  * @internal
  */
 import type { Geometry, IndexPageMap, Volume } from "@effect-uds/volume"
-import type { Deferred, Effect, Either, Queue } from "effect"
+import type { Effect, Either, Exit, Queue } from "effect"
 import type { IndexConfig } from "../../IndexConfig.js"
 import type { CorruptData, IndexError } from "../../IndexError.js"
 import * as VolumeIndex from "../../VolumeIndex.js"
@@ -34,7 +34,8 @@ export interface RequestMessage {
   readonly type: RequestType
   readonly name: Uint8Array
   readonly data: Uint8Array
-  readonly done: Deferred.Deferred<Answer, IndexError>
+  /** Completes the caller's wait; a caller that stopped waiting ignores it. */
+  readonly done: (exit: Exit.Exit<Answer, IndexError>) => void
 }
 
 /** ANNOUNCE_CHAPTER_CLOSED(chapter) from the first zone to close it (index.md §5.2). */

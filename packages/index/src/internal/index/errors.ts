@@ -5,7 +5,8 @@
  * @internal
  */
 import type { VolumeError } from "@effect-uds/volume"
-import { CorruptData, InvalidArgument, IoError } from "../../IndexError.js"
+import { CorruptData, type IndexError, InvalidArgument, IoError } from "../../IndexError.js"
+import * as VolumeIndex from "../../VolumeIndex.js"
 
 type VolumeFailure = VolumeError.CorruptData | VolumeError.IoError | VolumeError.InvalidArgument
 
@@ -34,3 +35,8 @@ export const deviceFailure = (operation: "read" | "write" | "flush", offset: num
   error._tag === "IoError"
     ? new IoError({ message: error.message, operation: error.operation, offset, cause: error })
     : new IoError({ message: `device ${operation} at byte ${offset} failed: ${error.message}`, operation, offset, cause: error })
+
+/** The typed error of a volume index status that stops a request or a rebuild. */
+export const statusFailure = (status: VolumeIndex.Status, record: VolumeIndex.Record): IndexError =>
+  VolumeIndex.failure(status, record) ??
+    new CorruptData({ message: `the volume index answered status ${status} where it cannot: ${record.problem}` })

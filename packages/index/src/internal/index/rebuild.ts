@@ -11,12 +11,12 @@
  */
 import { Geometry } from "@effect-uds/volume"
 import { Effect } from "effect"
-import { CorruptData, type IndexError } from "../../IndexError.js"
+import type { IndexError } from "../../IndexError.js"
 import * as VolumeIndex from "../../VolumeIndex.js"
 import { NO_LAST_SAVE } from "../layout/saveSlot.js"
 import { NAME_BYTES, RECORD_BYTES } from "../openChapter/zone.js"
 import type { Core } from "./core.js"
-import { fromVolume } from "./errors.js"
+import { fromVolume, statusFailure } from "./errors.js"
 
 const { Status } = VolumeIndex
 
@@ -30,7 +30,7 @@ type Replay = "next" | { readonly verify: number }
 const replayName = (core: Core, record: VolumeIndex.Record, name: Uint8Array, chapter: number): Replay | IndexError => {
   const index = core.volumeIndex
   const status = VolumeIndex.get(index, name, record)
-  if (status !== Status.Ok) return failed(status, record)
+  if (status !== Status.Ok) return statusFailure(status, record)
   if (record.found && record.collision) {
     return record.virtualChapter === chapter ? "next" : settle(VolumeIndex.setChapter(index, record, chapter), record)
   }
@@ -39,12 +39,9 @@ const replayName = (core: Core, record: VolumeIndex.Record, name: Uint8Array, ch
   return settle(VolumeIndex.put(index, record, chapter), record)
 }
 
-const failed = (status: VolumeIndex.Status, record: VolumeIndex.Record): IndexError =>
-  VolumeIndex.failure(status, record) ?? new CorruptData({ message: `volume index status ${status} during a rebuild` })
-
 // DUPLICATE_NAME and OVERFLOW lose that one name; anything else stops the rebuild.
 const settle = (status: VolumeIndex.Status, record: VolumeIndex.Record): "next" | IndexError =>
-  status === Status.Ok || status === Status.Overflow || status === Status.DuplicateName ? "next" : failed(status, record)
+  status === Status.Ok || status === Status.Overflow || status === Status.DuplicateName ? "next" : statusFailure(status, record)
 
 const replayPage = (
   core: Core,

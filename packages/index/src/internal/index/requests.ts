@@ -11,21 +11,17 @@
  */
 import { Geometry } from "@effect-uds/volume"
 import { Effect, Option } from "effect"
-import { CorruptData, type IndexError } from "../../IndexError.js"
+import type { IndexError } from "../../IndexError.js"
 import * as VolumeIndex from "../../VolumeIndex.js"
 import { NAME_BYTES } from "../openChapter/zone.js"
 import { closeChapter } from "./chapterClose.js"
 import type { Answer, Core, RequestType, Zone } from "./core.js"
-import { fromVolume } from "./errors.js"
+import { fromVolume, statusFailure } from "./errors.js"
 
 const { Status } = VolumeIndex
 
 const NOT_FOUND: Answer = { found: false, oldData: undefined, location: "unavailable" }
 const notFound = Effect.succeed(NOT_FOUND)
-
-const statusFailure = (status: VolumeIndex.Status, record: VolumeIndex.Record): IndexError =>
-  VolumeIndex.failure(status, record) ??
-    new CorruptData({ message: `the volume index answered status ${status} where it cannot: ${record.problem}` })
 
 /** Where a record found in `chapter` is, seen from the zone's window (§2.2). */
 const locationOf = (core: Core, zone: Zone, chapter: number): Answer["location"] =>
@@ -42,13 +38,15 @@ const locationOf = (core: Core, zone: Zone, chapter: number): Answer["location"]
  * the volume must be asked.
  */
 const searchInMemory = (zone: Zone, name: Uint8Array, chapter: number): Uint8Array | null | undefined => {
-  const out = new Uint8Array(NAME_BYTES)
-  if (chapter === zone.newest) return zone.open.search(name, out) ? out : null
+  if (chapter === zone.newest) return zone.open.search(name, scratch) ? scratch.slice() : null
   if (zone.newest > 0 && chapter === zone.newest - 1 && zone.writing.size > 0) {
-    return zone.writing.search(name, out) ? out : null
+    return zone.writing.search(name, scratch) ? scratch.slice() : null
   }
   return undefined
 }
+
+// Where searches put the data they find; copied out only when found (all zones run on one thread).
+const scratch = new Uint8Array(NAME_BYTES)
 
 /** The data of `name` in `chapter`, if it is there. */
 const resolve = (core: Core, zone: Zone, name: Uint8Array, chapter: number) => {

@@ -109,11 +109,15 @@ const writeSave = (core: Core, saved: Snapshot): Effect.Effect<void, IndexError>
 /**
  * Saves when anything changed since the last load or save, once nothing is
  * in flight. A failed save leaves its slot UNSAVED and the previous save
- * current, and the index still needing a save.
+ * current, and the index still needing a save. After a failed chapter write
+ * nothing is saved (the reference saves, but its save would name a chapter
+ * the volume does not hold): the next load rebuilds.
  */
 export const saveIndex = (core: Core): Effect.Effect<void, IndexError> =>
   core.changed.whenReady(() => isQuiet(core), () => {
     if (!core.needToSave) return Effect.void
+    // A save must match the volume: after a lost chapter write, only a rebuild does.
+    if (core.writeError !== undefined) return Effect.fail(core.writeError)
     const saved = snapshot(core)
     const previous = core.lastSave
     core.lastSave = saved.lastSave

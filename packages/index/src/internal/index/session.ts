@@ -8,9 +8,10 @@
  * @internal
  */
 import { BlockDevice, IndexPageMap, PageCache, ReadQueue, Volume } from "@effect-uds/volume"
-import { Context, Deferred, Effect, Either, FiberId, Layer, Option, Queue, type Scope } from "effect"
+import { Context, Effect, Either, type Exit, Layer, Option, Queue, type Scope } from "effect"
 import type * as Index from "../../IndexService.js"
-import type { IndexConfig } from "../../IndexConfig.js"
+import * as IndexConfig from "../../IndexConfig.js"
+import type { IndexConfig as Config } from "../../IndexConfig.js"
 import { Disabled, type IndexError, InvalidArgument, NeedsRebuild, NoIndex } from "../../IndexError.js"
 import * as VolumeIndex from "../../VolumeIndex.js"
 import { createLayout } from "../layout/create.js"
@@ -60,7 +61,7 @@ const toResult = (answer: Answer): Index.Result => ({
 })
 
 /** The volume over the index's volume region, with the page map the index saves. */
-const openVolume = (config: IndexConfig, device: BlockDevice.Service, pageMap: IndexPageMap.Service, nonce: bigint) => {
+const openVolume = (config: Config, device: BlockDevice.Service, pageMap: IndexPageMap.Service, nonce: bigint) => {
   const options = { geometry: config.geometry, nonce, cacheChapters: config.cacheChapters, readThreads: config.readThreads }
   const volume = Layer.scoped(Volume.Volume, Volume.make(options)).pipe(
     Layer.provide(Layer.provideMerge(ReadQueue.layer(options), PageCache.layer(options))),
@@ -81,8 +82,17 @@ const launch = (core: Core, type: RequestType, name: Uint8Array, data: Uint8Arra
     }
     if (core.closing) return Effect.fail(new NoIndex({ message: "the index is closing" }))
     const zone = core.zones[Either.getOrElse(VolumeIndex.zoneOf(core.volumeIndex, name), () => 0)]!
-    const done = Deferred.unsafeMake<Answer, IndexError>(FiberId.none)
+    let resume: ((exit: Exit.Exit<Answer, IndexError>) => void) | undefined
+    let answered: Exit.Exit<Answer, IndexError> | undefined
+    const done = (exit: Exit.Exit<Answer, IndexError>) => {
+      if (resume === undefined) answered = exit
+      else resume(exit)
+    }
     const message: ZoneMessage = { _tag: "request", type, name: name.slice(), data: data.slice(), done }
+    const answer = Effect.async<Answer, IndexError>((callback) => {
+      if (answered !== undefined) return callback(answered)
+      resume = callback
+    })
     core.inFlight++
     // Once in the inbox the request is the zone's: an interrupted caller only stops waiting.
     const enqueue = Effect.uninterruptibleMask((restore) =>
@@ -99,7 +109,7 @@ const launch = (core: Core, type: RequestType, name: Uint8Array, data: Uint8Arra
         }))
       )
     )
-    return Effect.zipRight(enqueue, Effect.map(Deferred.await(done), toResult))
+    return Effect.zipRight(enqueue, Effect.map(answer, toResult))
   })
 
 const statsOf = (core: Core): Index.Stats => {
@@ -120,11 +130,24 @@ const loadNewest = (core: Core): Effect.Effect<void, IndexError> =>
     onSome: (slot) => loadSave(core, slot)
   })
 
+/** The configuration checked again, so one not made by IndexConfig.make is refused, not trusted. */
+const recheck = (config: Config) =>
+  IndexConfig.make({
+    memorySize: config.memorySize,
+    sparse: config.sparse,
+    reduced: config.reduced,
+    zones: config.zones,
+    readThreads: config.readThreads,
+    nonce: config.nonce,
+    offset: config.offset
+  })
+
 export const makeIndex = (
-  config: IndexConfig,
+  given: Config,
   options: Index.Options
 ): Effect.Effect<Index.Service, IndexError, BlockDevice.BlockDevice | Scope.Scope> =>
   Effect.gen(function*() {
+    const config = yield* recheck(given)
     if (!OPEN_MODES.includes(options.open)) {
       return yield* new InvalidArgument({
         message: `open must be "create", "load" or "loadNoRebuild", got ${String(options.open)}`

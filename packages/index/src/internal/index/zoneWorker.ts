@@ -7,7 +7,7 @@
  *
  * @internal
  */
-import { Deferred, Effect, Exit, Queue } from "effect"
+import { Effect, Exit, Queue } from "effect"
 import { closeChapter } from "./chapterClose.js"
 import type { Core, RequestMessage, Zone, ZoneMessage } from "./core.js"
 import { count } from "./counters.js"
@@ -22,7 +22,7 @@ const handleRequest = (core: Core, zone: Zone, message: RequestMessage): Effect.
         if (Exit.isSuccess(exit)) count(core.counters, message.type, exit.value)
         else core.disabled ??= `a ${message.type} request failed`
         core.inFlight--
-        Deferred.unsafeDone(message.done, exit)
+        message.done(exit)
       }))
   )
 
@@ -41,6 +41,14 @@ const handle = (core: Core, zone: Zone, message: ZoneMessage): Effect.Effect<voi
       }))
     )
 
+/** Messages taken at once: one wake-up serves a burst of requests. */
+const BATCH = 64
+
 /** The zone's loop, to fork into the index's scope. */
 export const runZone = (core: Core, zone: Zone): Effect.Effect<never> =>
-  Effect.forever(Effect.flatMap(Queue.take(zone.inbox), (message) => handle(core, zone, message)))
+  Effect.forever(
+    Effect.flatMap(
+      Queue.takeBetween(zone.inbox, 1, BATCH),
+      (messages) => Effect.forEach(messages, (message) => handle(core, zone, message), { discard: true })
+    )
+  )

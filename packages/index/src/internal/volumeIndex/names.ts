@@ -17,6 +17,10 @@ export const nameList = (name: Uint8Array, addressBits: number, listCount: numbe
   const low = ((name[4]! << 24) | (name[5]! << 16) | (name[6]! << 8) | name[7]!) >>> 0
   const shift = 32 - addressBits
   const lowPart = addressBits === 32 ? 0 : low >>> addressBits
+  if ((listCount & (listCount - 1)) === 0 && listCount <= 2 ** 31 && shift < 32) {
+    // A power of two: the low bits of X >> A, in 32-bit arithmetic.
+    return ((high << shift) | lowPart) & (listCount - 1)
+  }
   if (shift <= 21) {
     // high × 2^shift + lowPart < 2^53: exact in a double.
     return (high * 2 ** shift + lowPart) % listCount

@@ -25,6 +25,14 @@ export const readBitsAt = (bytes: Uint8Array, byte: number, bit: number, width: 
   return window & ((1 << width) - 1)
 }
 
+/**
+ * At least 25 valid bits of the stream starting at byte `byte`, from stream
+ * bit `bit` on (its bit 0 is stream bit `bit`): one unaligned 32-bit load.
+ * The view must have 3 bytes of room after the bits needed.
+ */
+export const windowAt = (view: DataView, byte: number, bit: number): number =>
+  view.getUint32(byte + (bit >>> 3), true) >>> (bit & 7)
+
 /** Reads a field of `width` bits (1..32), as `readBitsAt` does for narrower ones. */
 export const readWideBitsAt = (bytes: Uint8Array, byte: number, bit: number, width: number): number =>
   width <= 25
@@ -90,6 +98,52 @@ export const copyBits = (
       writeBitsAt(target, targetByte, targetBit + done, readBitsAt(source, sourceByte, sourceBit + done, width), width)
     }
   }
+}
+
+/**
+ * Moves `count` bits inside `bytes` (`view` over the same memory) from
+ * absolute stream bit `from` to `to` (positions may pass 2^32), keeping the
+ * other bits: the growing and shrinking of a delta list in place. Whole
+ * target bytes are written 4 at a time from two loads; the partial bytes at
+ * either end by field. Needs 8 bytes of room after the bits.
+ */
+export const moveBits = (bytes: Uint8Array, view: DataView, from: number, to: number, count: number): void => {
+  if (count <= 0 || from === to) return
+  const fromByte = Math.floor(from / 8)
+  const toByte = Math.floor(to / 8)
+  const shift = to - from
+  const firstByte = Math.ceil(to / 8)
+  const endByte = Math.floor((to + count) / 8)
+  if (shift % 8 === 0 || endByte - firstByte < 8) {
+    copyBits(bytes, fromByte, from - fromByte * 8, bytes, toByte, to - toByte * 8, count)
+    return
+  }
+  const headBits = firstByte * 8 - to
+  const tailBits = to + count - endByte * 8
+  const headValue = headBits === 0 ? 0 : readBitsAt(bytes, fromByte, from - fromByte * 8, headBits)
+  const tailFrom = from + count - tailBits
+  const tailByte = Math.floor(tailFrom / 8)
+  const tailValue = tailBits === 0 ? 0 : readBitsAt(bytes, tailByte, tailFrom - tailByte * 8, tailBits)
+  // Target byte t takes the 8 source bits from bit 8t − shift; each load reads only bytes not yet written.
+  const phase = (((-shift) % 8) + 8) % 8
+  const back = (firstByte * 8 - shift - phase) / 8 - firstByte
+  if (shift > 0) {
+    let t = endByte
+    for (; t - 4 >= firstByte; t -= 4) {
+      const source = t - 4 + back
+      view.setUint32(t - 4, (view.getUint32(source, true) >>> phase) | (bytes[source + 4]! << (32 - phase)), true)
+    }
+    for (t--; t >= firstByte; t--) bytes[t] = (bytes[t + back]! | (bytes[t + back + 1]! << 8)) >>> phase
+  } else {
+    let t = firstByte
+    for (; t + 4 <= endByte; t += 4) {
+      const source = t + back
+      view.setUint32(t, (view.getUint32(source, true) >>> phase) | (bytes[source + 4]! << (32 - phase)), true)
+    }
+    for (; t < endByte; t++) bytes[t] = (bytes[t + back]! | (bytes[t + back + 1]! << 8)) >>> phase
+  }
+  if (headBits > 0) writeBitsAt(bytes, toByte, to - toByte * 8, headValue, headBits)
+  if (tailBits > 0) writeBitsAt(bytes, endByte, 0, tailValue, tailBits)
 }
 
 // Source and target share the bit phase: whole bytes move with copyWithin/set, the partial ends bit by field.

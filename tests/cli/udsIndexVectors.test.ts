@@ -65,6 +65,9 @@ describe.skipIf(!vectorsPresent).concurrent(`uds-index on index-tiny (subprocess
     // The newer save is the one a load uses.
     const newer = BigInt(shown.slots[1].timestamp) > BigInt(shown.slots[0].timestamp) ? 1 : 0
     assert.strictEqual(shown.current, newer)
+    // The newest save's volume index loads with every name posted.
+    assert.strictEqual(shown.volumeIndex.entries, (meta!["stats_after_post"] as { entries_indexed: number }).entries_indexed)
+    assert.isNull(shown.volumeIndex.problem)
     assert.strictEqual(fs.statSync(file).mtimeMs, before)
   })
 

@@ -1,16 +1,19 @@
 /**
  * `uds-index inspect FILE`: everything about a whole index, read-only: the
  * super block's regions, the stored configuration and geometry, both save
- * slots (valid or not, timestamp, chapters, zones), the slot a load uses and
- * its open chapter's size.
+ * slots (valid or not, timestamp, chapters, zones), the slot a load uses,
+ * its open chapter's size and its volume index's entries.
  *
  * @since 0.1.0
  */
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
+import type { IndexError } from "@effect-uds/index"
+import type { VolumeError } from "@effect-uds/volume"
 import { Console, Effect } from "effect"
 import { geometryJson, geometryText } from "../format.js"
 import { type LayoutReport, readLayoutReport, type RegionReport, type SlotReport } from "../indexFile/layoutReport.js"
+import { withIndexReadOnly } from "../indexFile/openIndex.js"
 import { withReadOnlyFile } from "../indexFile/storedConfig.js"
 import { jsonFlag } from "../volumeFlags.js"
 
@@ -18,6 +21,20 @@ import { jsonFlag } from "../volumeFlags.js"
 export const indexFileArg: Args.Args<string> = Args.text({ name: "FILE" }).pipe(
   Args.withDescription("a UDS index file (super block at byte 0)")
 )
+
+/** The volume index of the newest save, as loaded (read-only): its entries, or why it does not load. */
+interface VolumeIndexReport {
+  readonly entries: number | null
+  readonly collisions: number | null
+  readonly problem: string | null
+}
+
+const loadVolumeIndex = (file: string): Effect.Effect<VolumeIndexReport, IndexError.IoError | VolumeError.IoError> =>
+  withIndexReadOnly(file, "loadNoRebuild", (index) => index.stats).pipe(
+    Effect.map((stats) => ({ entries: stats.entriesIndexed, collisions: stats.collisions, problem: null })),
+    Effect.catchIf((error) => error._tag !== "IoError", (error) =>
+      Effect.succeed({ entries: null, collisions: null, problem: error.message }))
+  )
 
 /** The report as one JSON object. */
 export const layoutJson = (report: LayoutReport) => {
@@ -82,7 +99,18 @@ export const inspect = Command.make("inspect", { file: indexFileArg, json: jsonF
   withReadOnlyFile(file, (fd, size) =>
     Effect.gen(function*() {
       const report = yield* readLayoutReport(file, fd, size)
-      yield* Console.log(json ? JSON.stringify(layoutJson(report)) : layoutText(file, report).join("\n"))
+      const volumeIndex = yield* loadVolumeIndex(file)
+      yield* Console.log(
+        json
+          ? JSON.stringify({ ...layoutJson(report), volumeIndex })
+          : [
+            ...layoutText(file, report),
+            volumeIndex.problem === null
+              ? `volume index: ${volumeIndex.entries} entries (${volumeIndex.collisions} collisions) in the newest save`
+              : `volume index: not loaded: ${volumeIndex.problem}`
+          ].join("\n")
+      )
     }))).pipe(Command.withDescription(
-    "show a whole index: its regions, configuration, geometry, both save slots and the open chapter's size (read-only)"
+    "show a whole index: its regions, configuration, geometry, both save slots, the open chapter's size and the " +
+      "volume index's entries (read-only)"
   ))

@@ -42,13 +42,13 @@ export interface ScanOptions<E, R> {
   readonly concurrency: number
   /** How many duplicates to keep in `firstDuplicates`. */
   readonly keepDuplicates: number
-  /** Called with the bytes of each chunk once it has been posted. */
+  /** Called with the bytes of each batch once it has been posted. */
   readonly advance: (bytes: number) => void
   /** Called for each file that cannot be read. */
   readonly onSkipped: (skipped: Skipped) => Effect.Effect<void>
 }
 
-/** Blocks read from a file at a time. */
+/** Blocks named, then posted together (a batch); reads stop at a batch's end. */
 const CHUNK_BLOCKS = 256
 
 const reasonOf = (error: unknown): string => (error as NodeJS.ErrnoException).code ?? String(error)

@@ -163,7 +163,7 @@ export const dedup = Command.make(
             const seconds = (performance.now() - start) / 1000
             return { opened, seconds, stats: yield* index.stats, tally }
           })))
-      const paths_ = found.files.map((file) => file.path)
+      const filePaths = found.files.map((file) => file.path)
       const figure = figures(tally, seconds)
       if (json) {
         return yield* Console.log(JSON.stringify({
@@ -178,7 +178,7 @@ export const dedup = Command.make(
           index: { file: opened.file, memorySize: opened.config.memorySize, sparse: opened.config.sparse, opened: opened.opened },
           stats,
           skippedEntries: tally.skipped,
-          ...(verbose ? { firstDuplicates: tally.firstDuplicates.map((d) => duplicateText(paths_, d)) } : {})
+          ...(verbose ? { firstDuplicates: tally.firstDuplicates.map((d) => duplicateText(filePaths, d)) } : {})
         }))
       }
       const percent = (part: number, whole: number) => (whole === 0 ? "0" : ((100 * part) / whole).toFixed(1))
@@ -192,7 +192,7 @@ export const dedup = Command.make(
         `index:            ${opened.file === null ? "temporary" : opened.file} (${memoryText(opened.config)}, ${opened.opened})`,
         ...statsLines(stats).map((line) => `  ${line}`),
         ...(verbose && tally.firstDuplicates.length > 0
-          ? ["first duplicates:", ...tally.firstDuplicates.map((d) => `  ${duplicateText(paths_, d)}`)]
+          ? ["first duplicates:", ...tally.firstDuplicates.map((d) => `  ${duplicateText(filePaths, d)}`)]
           : [])
       ].join("\n"))
     })

@@ -16,12 +16,12 @@ export interface CliResult {
   readonly stderr: string
 }
 
-/** Runs `uds-volume ...args` from the repo root; resolves when it exits (killed after 60 s). */
-export const runCli = (...args: ReadonlyArray<string>): Promise<CliResult> =>
+/** Runs `node --import tsx SCRIPT ...args` from the repo root; resolves when it exits (killed after `timeout` ms). */
+export const runScript = (script: string, args: ReadonlyArray<string>, timeout = 60_000): Promise<CliResult> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "packages/cli/src/bin.ts", ...args], {
+    const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
       cwd: repoRoot,
-      timeout: 60_000,
+      timeout,
       stdio: ["ignore", "pipe", "pipe"]
     })
     let stdout = ""
@@ -31,6 +31,9 @@ export const runCli = (...args: ReadonlyArray<string>): Promise<CliResult> =>
     child.on("error", reject)
     child.on("close", (status) => resolve({ status, stdout, stderr }))
   })
+
+/** Runs `uds-volume ...args` from the repo root; resolves when it exits (killed after 60 s). */
+export const runCli = (...args: ReadonlyArray<string>): Promise<CliResult> => runScript("packages/cli/src/bin.ts", args)
 
 /** A fresh temp directory; remove it with `fs.rmSync(dir, { recursive: true, force: true })`. */
 export const makeTempDir = (): string => fs.mkdtempSync(path.join(os.tmpdir(), "uds-cli-test-"))

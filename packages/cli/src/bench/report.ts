@@ -91,6 +91,11 @@ export const table = (lines: ReadonlyArray<Line>): string => {
         ]
     )
   ]
+  return renderTable(rows)
+}
+
+/** Rows of cells (the first the header) as aligned text columns under a rule. */
+export const renderTable = (rows: ReadonlyArray<ReadonlyArray<string>>): string => {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((cells) => cells[column]!.length)))
   const render = (cells: ReadonlyArray<string>) =>
     cells.map((cell, column) => cell.padEnd(widths[column]!)).join("  ").trimEnd()

@@ -8,14 +8,16 @@
 import * as Command from "@effect/cli/Command"
 import { Geometry, type Volume, type VolumeError } from "@effect-uds/volume"
 import { Console, Effect } from "effect"
-import { CheckFailed } from "../CliError.js"
-import { locateVolume, withVolume } from "../locateVolume.js"
+import { CheckFailed, type UsageError } from "../CliError.js"
+import type { Boundaries } from "../format.js"
+import { type LocatedVolume, locateVolume, withVolume } from "../locateVolume.js"
 import { type Progress, withProgress } from "../progress.js"
 import { checkRecordPage } from "../recordPageCheck.js"
 import { unmatchedProblem } from "../unmatchedVolume.js"
 import { fileArg, jsonFlag, volumeFlags } from "../volumeFlags.js"
 
-interface Tally {
+/** What a check read. */
+export interface Tally {
   chapters: number
   indexPages: number
   recordPages: number
@@ -23,7 +25,7 @@ interface Tally {
 }
 
 /** One problem found, as printed and as `--json` lists it. */
-interface Problem {
+export interface Problem {
   readonly physicalChapter: number | null
   readonly virtualChapter: number | null
   readonly pageInChapter: number | null
@@ -108,6 +110,61 @@ const volumeProblem = (text: string): Problem => ({
   text
 })
 
+/** What checking every chapter of a volume found. */
+export interface VolumeCheck {
+  readonly range: string
+  readonly boundaries: Boundaries | null
+  readonly tally: Tally
+  readonly problems: ReadonlyArray<Problem>
+}
+
+/**
+ * Checks every chapter of the located volume within its boundaries (shared
+ * with `uds-index verify`); problems are printed as found unless `quiet`.
+ */
+export const checkVolume = (located: LocatedVolume, quiet: boolean): Effect.Effect<VolumeCheck, ReadError | UsageError> =>
+  Effect.gen(function*() {
+    const tally: Tally = { chapters: 0, indexPages: 0, recordPages: 0, records: 0 }
+    const problems: Array<Problem> = []
+    const checked = yield* withVolume(located, (volume) =>
+      Effect.gen(function*() {
+        const found = yield* Effect.either(volume.findChapterBoundaries)
+        if (found._tag === "Left") {
+          if (found.left._tag === "IoError") return yield* found.left
+          problems.push(volumeProblem(`boundaries: ${found.left.message}`))
+          if (!quiet) yield* Console.log(`boundaries: ${found.left.message}`)
+          return { range: "no chapters (the boundary search failed)", boundaries: null }
+        }
+        const { highest, isEmpty, lowest } = found.right
+        if (isEmpty) {
+          const unmatched = yield* unmatchedProblem(located)
+          if (unmatched === undefined) return { range: "no chapters (the volume is empty)", boundaries: found.right }
+          problems.push(volumeProblem(unmatched))
+          if (!quiet) yield* Console.log(unmatched)
+          return { range: "no chapters (none is readable)", boundaries: found.right }
+        }
+        const count = highest - lowest + 1
+        yield* withProgress("verify", count * located.geometry.recordPagesPerChapter, (progress) => {
+          const findings: Findings = {
+            report: (problem, line) =>
+              Effect.suspend(() => (problems.push(problem), quiet ? Effect.void : progress.print(line)))
+          }
+          return Effect.forEach(
+            Array.from({ length: count }, (_, i) => lowest + i),
+            (virtualChapter) => checkChapter(volume, virtualChapter, tally, findings, progress),
+            { discard: true }
+          )
+        })
+        return { range: `virtual chapters ${lowest}..${highest}`, boundaries: found.right }
+      }))
+    return { ...checked, tally, problems }
+  })
+
+/** The volume check's counts in one line. */
+export const volumeCheckText = ({ range, tally }: VolumeCheck): string =>
+  `checked ${range}: ${tally.chapters} chapters, ${tally.indexPages} index pages, ` +
+  `${tally.recordPages} record pages, ${tally.records} records`
+
 /** The `verify` command. */
 export const verify = Command.make(
   "verify",
@@ -115,47 +172,13 @@ export const verify = Command.make(
   ({ file, flags, json }) =>
     Effect.gen(function*() {
       const located = yield* locateVolume(file, flags)
-      const tally: Tally = { chapters: 0, indexPages: 0, recordPages: 0, records: 0 }
-      const problems: Array<Problem> = []
-      const checked = yield* withVolume(located, (volume) =>
-        Effect.gen(function*() {
-          const found = yield* Effect.either(volume.findChapterBoundaries)
-          if (found._tag === "Left") {
-            if (found.left._tag === "IoError") return yield* found.left
-            problems.push(volumeProblem(`boundaries: ${found.left.message}`))
-            if (!json) yield* Console.log(`boundaries: ${found.left.message}`)
-            return { range: "no chapters (the boundary search failed)", boundaries: null }
-          }
-          const { highest, isEmpty, lowest } = found.right
-          if (isEmpty) {
-            const unmatched = yield* unmatchedProblem(located)
-            if (unmatched === undefined) return { range: "no chapters (the volume is empty)", boundaries: found.right }
-            problems.push(volumeProblem(unmatched))
-            if (!json) yield* Console.log(unmatched)
-            return { range: "no chapters (none is readable)", boundaries: found.right }
-          }
-          const count = highest - lowest + 1
-          yield* withProgress("verify", count * located.geometry.recordPagesPerChapter, (progress) => {
-            const findings: Findings = {
-              report: (problem, line) =>
-                Effect.suspend(() => (problems.push(problem), json ? Effect.void : progress.print(line)))
-            }
-            return Effect.forEach(
-              Array.from({ length: count }, (_, i) => lowest + i),
-              (virtualChapter) => checkChapter(volume, virtualChapter, tally, findings, progress),
-              { discard: true }
-            )
-          })
-          return { range: `virtual chapters ${lowest}..${highest}`, boundaries: found.right }
-        }))
+      const checked = yield* checkVolume(located, json)
+      const { problems, tally } = checked
       const summary = problems.length === 0 ? "no problems found" : `${plural(problems.length, "problem")} found`
       if (json) {
         yield* Console.log(JSON.stringify({ boundaries: checked.boundaries, ...tally, problems }))
       } else {
-        yield* Console.log(
-          `checked ${checked.range}: ${tally.chapters} chapters, ${tally.indexPages} index pages, ` +
-            `${tally.recordPages} record pages, ${tally.records} records`
-        )
+        yield* Console.log(volumeCheckText(checked))
         yield* Console.log(summary)
       }
       if (problems.length > 0) return yield* new CheckFailed({ message: `${file}: ${summary}` })

@@ -86,7 +86,7 @@ export interface Service {
    */
   readonly readChapterIndex: (
     virtualChapter: number
-  ) => Effect.Effect<ReadonlyArray<ChapterIndex.IndexPage>, CorruptData | IoError>
+  ) => Effect.Effect<ReadonlyArray<ChapterIndex.IndexPage>, CorruptData | IoError | InvalidArgument>
   /** Drops every cached or queued page of the chapter's physical chapter, so none is served again. */
   readonly forgetChapter: (virtualChapter: number) => Effect.Effect<void>
   /** Queues reads of every page of a physical chapter not yet cached (a hint: out-of-range chapters are ignored). */
@@ -381,11 +381,8 @@ export const make = (
 
     const readChapterIndex: Service["readChapterIndex"] = (virtualChapter) =>
       Effect.suspend((): ReturnType<Service["readChapterIndex"]> => {
-        if (checkVirtualChapter(virtualChapter) !== undefined) {
-          return Effect.fail(new CorruptData({
-            message: `virtual chapter ${String(virtualChapter)} cannot be on a volume: chapters are non-negative integers`
-          }))
-        }
+        const invalid = checkVirtualChapter(virtualChapter)
+        if (invalid !== undefined) return Effect.fail(invalid)
         const chapter = mapToPhysical(virtualChapter)
         const generation = maps.generation(chapter)
         return Effect.flatMap(getChapterIndexPages(chapter), (pages) => {

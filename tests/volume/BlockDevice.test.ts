@@ -207,7 +207,7 @@ describe("BlockDevice.layerMemory", () => {
     ["a fractional size", { size: 1.5 }, "got 1.5"],
     ["a size above the largest Uint8Array", { size: 2 ** 40 }, `from 0 to ${BlockDevice.MAX_MEMORY_SIZE} bytes, got ${2 ** 40}`],
     ["NaN", { size: Number.NaN }, "got NaN"],
-    ["a size given as a string", { size: "4096" }, "got string"],
+    ["a size given as a string", { size: "4096" }, 'got "4096"'],
     ["bytes that are not a Uint8Array", { bytes: [1, 2, 3] }, "bytes must be a Uint8Array"],
     ["null", null, "takes { size } or { bytes }, got null"]
   ]
@@ -438,12 +438,12 @@ describe("BlockDevice.layerFile", () => {
   it.effect("refuses a path that is not a non-empty string, and options that are not an object, with InvalidArgument", () =>
     Effect.gen(function*() {
       const cases: ReadonlyArray<readonly [unknown, unknown, string]> = [
-        [null, undefined, "path must be a non-empty string, got object"],
-        [42, undefined, "got number"],
+        [null, undefined, "path must be a non-empty string, got null"],
+        [42, undefined, "got 42"],
         ["", undefined, "got an empty string"],
         ["/tmp/never-opened", null, "options must be an object or omitted, got null"],
         ["/tmp/never-opened", { size: -3 }, "size must be a non-negative safe integer, got -3"],
-        ["/tmp/never-opened", { offset: "8" }, "offset must be a non-negative safe integer, got string"]
+        ["/tmp/never-opened", { offset: "8" }, 'offset must be a non-negative safe integer, got "8"']
       ]
       for (const [file, options, mentions] of cases) {
         const layer = BlockDevice.layerFile(file as string, options as BlockDevice.FileOptions)

@@ -12,6 +12,7 @@
 import { Effect } from "effect"
 import type { Geometry } from "./Geometry.js"
 import { CorruptData, InvalidArgument } from "./VolumeError.js"
+import { describeValue } from "./internal/volume/volumeInput.js"
 
 /**
  * Reads one physical chapter and gives its virtual chapter number, or
@@ -181,7 +182,7 @@ const checkLimit = (geometry: Geometry, chapterLimit: number): Effect.Effect<voi
       new InvalidArgument({
         message: `ChapterBoundaries.findLimits: chapterLimit must be an integer from 1 to ` +
           `${geometry.chaptersPerVolume} (chaptersPerVolume), got ` +
-          `${typeof chapterLimit === "number" ? chapterLimit : typeof chapterLimit}`
+          `${describeValue(chapterLimit)}`
       })
     )
 

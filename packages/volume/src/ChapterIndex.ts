@@ -12,7 +12,7 @@ import { decodeIndexPage } from "./internal/format/indexPageDecoder.js"
 import { packIndexPages } from "./internal/format/indexPagePacker.js"
 import { buildOpenChapterIndex } from "./internal/format/openChapterIndex.js"
 import { CorruptData, InvalidArgument } from "./VolumeError.js"
-import { checkName } from "./internal/volume/volumeInput.js"
+import { checkName, describeValue } from "./internal/volume/volumeInput.js"
 
 /** A decoded, fully validated index page. */
 export interface IndexPage {
@@ -60,9 +60,6 @@ export interface PackedChapter {
 
 const NONCE_LIMIT = 1n << 64n
 
-const typeOf = (value: unknown): string =>
-  typeof value === "number" || typeof value === "bigint" ? String(value) : value === null ? "null" : typeof value
-
 /**
  * The `InvalidArgument` for input `packChapter` cannot take, or `undefined`:
  * a nonce that is not a u64 bigint, a virtual chapter that is not a
@@ -79,20 +76,20 @@ export const validatePackInput = (
 ): InvalidArgument | undefined => {
   const invalid = (message: string) => new InvalidArgument({ message: `ChapterIndex.pack: ${message}` })
   if (typeof nonce !== "bigint" || nonce < 0n || nonce >= NONCE_LIMIT) {
-    return invalid(`the nonce must be a bigint from 0 to 2^64 - 1, got ${typeOf(nonce)}`)
+    return invalid(`the nonce must be a bigint from 0 to 2^64 - 1, got ${describeValue(nonce)}`)
   }
   if (!Number.isSafeInteger(virtualChapter) || virtualChapter < 0) {
-    return invalid(`the virtual chapter must be a non-negative integer, got ${typeOf(virtualChapter)}`)
+    return invalid(`the virtual chapter must be a non-negative integer, got ${describeValue(virtualChapter)}`)
   }
   const size = geometry.recordsPerChapter * 32
   if (!(records instanceof Uint8Array) || records.length !== size) {
     return invalid(
       `records must be a whole chapter of ${geometry.recordsPerChapter} records (${size} bytes), got ` +
-        (records instanceof Uint8Array ? `${records.length} bytes` : typeOf(records))
+        describeValue(records)
     )
   }
   if (!Number.isSafeInteger(indexedRecords) || indexedRecords < 0 || indexedRecords > geometry.recordsPerChapter) {
-    return invalid(`indexedRecords must be an integer from 0 to ${geometry.recordsPerChapter}, got ${typeOf(indexedRecords)}`)
+    return invalid(`indexedRecords must be an integer from 0 to ${geometry.recordsPerChapter}, got ${describeValue(indexedRecords)}`)
   }
   return undefined
 }
@@ -179,10 +176,10 @@ export const decodePage = (
   bytes: Uint8Array
 ): Either.Either<IndexPage, CorruptData> => {
   if (typeof nonce !== "bigint" || nonce < 0n || nonce >= NONCE_LIMIT) {
-    throw new InvalidArgument({ message: `ChapterIndex.decodePage: the nonce must be a bigint from 0 to 2^64 - 1, got ${typeOf(nonce)}` })
+    throw new InvalidArgument({ message: `ChapterIndex.decodePage: the nonce must be a bigint from 0 to 2^64 - 1, got ${describeValue(nonce)}` })
   }
   if (!(bytes instanceof Uint8Array)) {
-    return Either.left(new CorruptData({ message: `an index page must be a Uint8Array of ${geometry.bytesPerPage} bytes, got ${typeOf(bytes)}` }))
+    return Either.left(new CorruptData({ message: `an index page must be a Uint8Array of ${geometry.bytesPerPage} bytes, got ${describeValue(bytes)}` }))
   }
   const result = decodeIndexPage(geometry, nonce, bytes)
   return typeof result === "string" ? Either.left(new CorruptData({ message: result })) : Either.right(result)

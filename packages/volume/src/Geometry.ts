@@ -12,6 +12,7 @@
  */
 import { Data, Effect } from "effect"
 import { InvalidArgument } from "./VolumeError.js"
+import { describeValue } from "./internal/volume/volumeInput.js"
 
 /** Bytes in a record: a 16-byte name followed by 16 bytes of data. */
 export const BYTES_PER_RECORD = 32
@@ -101,26 +102,16 @@ export const MAX_RECORD_PAGES_PER_CHAPTER = 32767
 
 const invalid = (message: string) => new InvalidArgument({ message })
 
-// A value as a message shows it: numbers, strings and bigints as written, anything else by its type.
-const show = (value: unknown): string =>
-  typeof value === "number" || typeof value === "bigint"
-    ? String(value)
-    : typeof value === "string"
-    ? JSON.stringify(value)
-    : value === null
-    ? "null"
-    : typeof value
-
 const checkInteger = (field: string, value: unknown, min: number, max: number) =>
   Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= max
     ? undefined
-    : invalid(`Geometry.${field} must be an integer from ${min} to ${max}, got ${show(value)}`)
+    : invalid(`Geometry.${field} must be an integer from ${min} to ${max}, got ${describeValue(value)}`)
 
 // Options must be an object (or absent): anything else is a caller's mistake, not a crash.
 const checkOptions = (what: string, options: unknown) =>
   options === undefined || (typeof options === "object" && options !== null && !Array.isArray(options))
     ? undefined
-    : invalid(`${what}: options must be an object or omitted, got ${Array.isArray(options) ? "an array" : show(options)}`)
+    : invalid(`${what}: options must be an object or omitted, got ${describeValue(options)}`)
 
 /**
  * Builds a geometry from its primary values, deriving every other field
@@ -240,7 +231,7 @@ export const fromMemorySize = (
   if (preset === undefined || (memory === "tiny" && options.reduced === true)) {
     return Effect.fail(invalid(
       `Geometry.fromMemorySize: memory size must be 0.25, 0.5, 0.75, a whole number of GB from 1 to 1024, ` +
-        `or "tiny" (not reduced), got ${show(memory)}`
+        `or "tiny" (not reduced), got ${describeValue(memory)}`
     ))
   }
   let base = preset.chapters

@@ -9,6 +9,7 @@ import { Context, Effect, Either, Layer } from "effect"
 import type { Geometry } from "./Geometry.js"
 import { chapterDeltaList } from "./internal/format/chapterHash.js"
 import { CorruptData } from "./VolumeError.js"
+import { describeValue } from "./internal/volume/volumeInput.js"
 
 const MAGIC = "ALBIPM02"
 const HEADER_BYTES = 16
@@ -75,7 +76,7 @@ export const decode = (geometry: Geometry, bytes: Uint8Array): Either.Either<Sta
   const size = savedSize(geometry)
   if (!(bytes instanceof Uint8Array)) {
     return Either.left(new CorruptData({
-      message: `a saved index page map must be a Uint8Array of ${size} bytes, got ${bytes === null ? "null" : typeof bytes}`
+      message: `a saved index page map must be a Uint8Array of ${size} bytes, got ${describeValue(bytes)}`
     }))
   }
   if (bytes.length < size) {

@@ -20,7 +20,7 @@ import { BYTES_PER_RECORD, NAME_SIZE, type Geometry } from "./Geometry.js"
 import { slotOfRank } from "./internal/format/heapOrder.js"
 import { sortByName, wordAt } from "./internal/format/nameSort.js"
 import { InvalidArgument } from "./VolumeError.js"
-import { checkName } from "./internal/volume/volumeInput.js"
+import { checkName, describeValue } from "./internal/volume/volumeInput.js"
 
 /**
  * `InvalidArgument` when `records` is not exactly one page of records
@@ -32,7 +32,7 @@ export const validateRecords = (geometry: Geometry, records: Uint8Array): Invali
     : new InvalidArgument({
       message: `RecordPage: a page takes exactly ${geometry.recordsPerPage} records ` +
         `(${geometry.recordsPerPage * BYTES_PER_RECORD} bytes), got ` +
-        (records instanceof Uint8Array ? `${records.length} bytes` : records === null ? "null" : typeof records)
+        describeValue(records)
     })
 
 /** `InvalidArgument` when `name` is not a Uint8Array of 16 bytes, otherwise `undefined` (the volume's own check). */
@@ -153,7 +153,7 @@ export const findSlot = (page: Uint8Array, name: Uint8Array, recordsPerPage: num
 // The InvalidArgument for a search's page or name, or undefined when both are usable.
 const searchInputError = (page: Uint8Array, name: Uint8Array): InvalidArgument | undefined =>
   validateName(name) ?? (page instanceof Uint8Array ? undefined : new InvalidArgument({
-    message: `RecordPage.search: the page must be a Uint8Array, got ${page === null ? "null" : typeof page}`
+    message: `RecordPage.search: the page must be a Uint8Array, got ${describeValue(page)}`
   }))
 
 /**

@@ -7,6 +7,7 @@
 import { Effect } from "effect"
 import type { Service } from "../../BlockDevice.js"
 import { InvalidArgument, IoError } from "../../VolumeError.js"
+import { describeValue } from "../volume/volumeInput.js"
 import { bytesRangeError, countError, readFresh, readIntoAny } from "./deviceAccess.js"
 
 /** How much of the unflushed writes reach the device in a simulated crash. */
@@ -103,7 +104,7 @@ export const makeCrashableDevice = (
       crash: (options = {}) => {
         if (typeof options !== "object" || options === null) {
           return Effect.fail(new InvalidArgument({
-            message: `crash options must be an object or omitted, got ${options === null ? "null" : typeof options}`
+            message: `crash options must be an object or omitted, got ${describeValue(options)}`
           }))
         }
         const bad = countError("keep", options.keep) ?? countError("tornBytes", options.tornBytes)

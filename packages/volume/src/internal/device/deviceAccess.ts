@@ -6,6 +6,7 @@
 import { Effect } from "effect"
 import type { Service } from "../../BlockDevice.js"
 import { InvalidArgument, type IoError } from "../../VolumeError.js"
+import { describeValue } from "../volume/volumeInput.js"
 
 const isCount = (n: number): boolean => Number.isSafeInteger(n) && n >= 0
 
@@ -40,7 +41,7 @@ export const bytesRangeError = (
   bytes instanceof Uint8Array
     ? rangeError(size, operation, offset, bytes.length)
     : new InvalidArgument({
-      message: `${operation} needs a Uint8Array of bytes, got ${bytes === null ? "null" : typeof bytes}`
+      message: `${operation} needs a Uint8Array of bytes, got ${describeValue(bytes)}`
     })
 
 /** The `InvalidArgument` for a size or offset option that is not a non-negative safe integer. */
@@ -48,7 +49,7 @@ export const countError = (name: string, value: number | undefined): InvalidArgu
   value === undefined || isCount(value)
     ? undefined
     : new InvalidArgument({
-      message: `${name} must be a non-negative safe integer, got ${typeof value === "number" ? value : typeof value}`
+      message: `${name} must be a non-negative safe integer, got ${describeValue(value)}`
     })
 
 /**

@@ -7,6 +7,7 @@ import { Effect, type Scope } from "effect"
 import * as fs from "node:fs"
 import type { Service } from "../../BlockDevice.js"
 import { InvalidArgument, IoError } from "../../VolumeError.js"
+import { describeValue } from "../volume/volumeInput.js"
 import { bytesRangeError, countError, rangeError, readFresh } from "./deviceAccess.js"
 import { type DirectReader, directReadKey, type WithDirectReader } from "./directRead.js"
 
@@ -108,12 +109,12 @@ export const makeFileDevice = (
   Effect.gen(function*() {
     if (typeof path !== "string" || path === "") {
       return yield* new InvalidArgument({
-        message: `a device file path must be a non-empty string, got ${path === "" ? "an empty string" : typeof path}`
+        message: `a device file path must be a non-empty string, got ${path === "" ? "an empty string" : describeValue(path)}`
       })
     }
     if (typeof options !== "object" || options === null) {
       return yield* new InvalidArgument({
-        message: `"${path}": device file options must be an object or omitted, got ${options === null ? "null" : typeof options}`
+        message: `"${path}": device file options must be an object or omitted, got ${describeValue(options)}`
       })
     }
     const create = options.create === true

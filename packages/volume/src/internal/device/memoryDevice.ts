@@ -7,6 +7,7 @@ import { Effect } from "effect"
 import { constants } from "node:buffer"
 import type { Service } from "../../BlockDevice.js"
 import { InvalidArgument } from "../../VolumeError.js"
+import { describeValue } from "../volume/volumeInput.js"
 import { bytesRangeError, rangeError } from "./deviceAccess.js"
 
 /**
@@ -46,19 +47,19 @@ export const maxMemorySize: number = Math.min(constants.MAX_LENGTH, Number.MAX_S
 export const memoryDeviceFor = (init: { readonly size: number } | { readonly bytes: Uint8Array }): Service | InvalidArgument => {
   if (typeof init !== "object" || init === null) {
     return new InvalidArgument({
-      message: `layerMemory takes { size } or { bytes }, got ${init === null ? "null" : typeof init}`
+      message: `layerMemory takes { size } or { bytes }, got ${describeValue(init)}`
     })
   }
   if ("bytes" in init) {
     return init.bytes instanceof Uint8Array ? makeMemoryDevice(init.bytes) : new InvalidArgument({
-      message: `layerMemory: bytes must be a Uint8Array, got ${init.bytes === null ? "null" : typeof init.bytes}`
+      message: `layerMemory: bytes must be a Uint8Array, got ${describeValue(init.bytes)}`
     })
   }
   const size: unknown = init.size
   if (!Number.isSafeInteger(size) || (size as number) < 0 || (size as number) > maxMemorySize) {
     return new InvalidArgument({
       message: `layerMemory: size must be an integer from 0 to ${maxMemorySize} bytes, ` +
-        `got ${typeof size === "number" ? size : typeof size}`
+        `got ${describeValue(size)}`
     })
   }
   try {

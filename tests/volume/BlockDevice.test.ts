@@ -145,6 +145,21 @@ for (const [name, makeLayer] of subjects) {
         assert.deepStrictEqual(yield* device.read(SIZE - 2, 2), new Uint8Array([1, 2]))
       })))
 
+    it.effect("refuses data or a read target that is not a Uint8Array with InvalidArgument, not a crash", () =>
+      run(Effect.gen(function*() {
+        const device = yield* BlockDevice.BlockDevice
+        for (const notBytes of [null, undefined, "abc", [1, 2, 3], 7]) {
+          const bytes = notBytes as unknown as Uint8Array
+          const attempts = [device.write(0, bytes), BlockDevice.readInto(device, 0, bytes)]
+          if (device.readInto !== undefined) attempts.push(device.readInto(0, bytes))
+          for (const attempt of attempts) {
+            const error = yield* Effect.flip(attempt)
+            assert.strictEqual(error._tag, "InvalidArgument")
+            assert.include(error.message, "needs a Uint8Array")
+          }
+        }
+      })))
+
     it.effect("flushes without error", () =>
       run(Effect.gen(function*() {
         const device = yield* BlockDevice.BlockDevice
@@ -186,6 +201,25 @@ describe("BlockDevice.layerMemory", () => {
       const again = yield* Effect.flatMap(BlockDevice.BlockDevice, (d) => d.read(0, 8)).pipe(Effect.provide(layer))
       assert.isTrue(again.every((b) => b === 0))
     }))
+
+  const badInits: ReadonlyArray<readonly [string, unknown, string]> = [
+    ["a negative size", { size: -1 }, "got -1"],
+    ["a fractional size", { size: 1.5 }, "got 1.5"],
+    ["a size above the largest Uint8Array", { size: 2 ** 40 }, `from 0 to ${BlockDevice.MAX_MEMORY_SIZE} bytes, got ${2 ** 40}`],
+    ["NaN", { size: Number.NaN }, "got NaN"],
+    ["a size given as a string", { size: "4096" }, 'got "4096"'],
+    ["bytes that are not a Uint8Array", { bytes: [1, 2, 3] }, "bytes must be a Uint8Array"],
+    ["null", null, "takes { size } or { bytes }, got null"]
+  ]
+  for (const [what, init, mentions] of badInits) {
+    it.effect(`fails to build with InvalidArgument for ${what}`, () =>
+      Effect.gen(function*() {
+        const layer = BlockDevice.layerMemory(init as { size: number })
+        const error = yield* Effect.flip(Effect.provide(BlockDevice.BlockDevice, layer))
+        assert.strictEqual(error._tag, "InvalidArgument")
+        assert.include(error.message, mentions)
+      }))
+  }
 
   it.effect("a device of only the four contract members, failing only with IoError, works under the wrappers", () =>
     Effect.gen(function*() {
@@ -399,6 +433,25 @@ describe("BlockDevice.layerFile", () => {
       assert.strictEqual(missing._tag, "IoError")
       assert.include(missing.message, "ENOENT")
       assert.isFalse(fs.existsSync(file))
+    }))
+
+  it.effect("refuses a path that is not a non-empty string, and options that are not an object, with InvalidArgument", () =>
+    Effect.gen(function*() {
+      const cases: ReadonlyArray<readonly [unknown, unknown, string]> = [
+        [null, undefined, "path must be a non-empty string, got null"],
+        [42, undefined, "got 42"],
+        ["", undefined, "got an empty string"],
+        ["/tmp/never-opened", null, "options must be an object or omitted, got null"],
+        ["/tmp/never-opened", { size: -3 }, "size must be a non-negative safe integer, got -3"],
+        ["/tmp/never-opened", { offset: "8" }, 'offset must be a non-negative safe integer, got "8"']
+      ]
+      for (const [file, options, mentions] of cases) {
+        const layer = BlockDevice.layerFile(file as string, options as BlockDevice.FileOptions)
+        const error = yield* Effect.flip(Effect.scoped(Effect.provide(BlockDevice.BlockDevice, layer)))
+        assert.strictEqual(error._tag, "InvalidArgument", String(file))
+        assert.include(error.message, mentions)
+      }
+      assert.isFalse(fs.existsSync("/tmp/never-opened"))
     }))
 
   it.scoped("pads a read past the end of the file with zeros", () =>

@@ -203,13 +203,15 @@ describe("ChapterBoundaries", () => {
         assert.strictEqual(error, failure)
       }))
 
-    it.effect("dies on a chapter limit outside 1 .. chaptersPerVolume", () =>
+    it.effect("fails with InvalidArgument naming 1 .. chaptersPerVolume for a chapter limit outside it, probing nothing", () =>
       Effect.gen(function*() {
-        const { probe } = prober(parse("0 1 2"))
-        for (const limit of [0, 4, 1.5]) {
-          const exit = yield* Effect.exit(ChapterBoundaries.findLimits(small(3), limit, probe))
-          assert.isTrue(exit._tag === "Failure" && exit.cause._tag === "Die", `limit ${limit}`)
+        const { probe, total } = prober(parse("0 1 2"))
+        for (const limit of [0, 4, 1.5, -1, Number.NaN, "2" as unknown as number]) {
+          const error = yield* Effect.flip(ChapterBoundaries.findLimits(small(3), limit, probe))
+          assert.strictEqual(error._tag, "InvalidArgument", `limit ${String(limit)}`)
+          assert.include(error.message, "chapterLimit must be an integer from 1 to 3")
         }
+        assert.strictEqual(total(), 0)
       }))
   })
 

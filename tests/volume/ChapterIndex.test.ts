@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Either, FastCheck as fc } from "effect"
-import { ChapterIndex, Geometry, RecordGenerator } from "@effect-uds/volume"
+import { ChapterIndex, Geometry, RecordGenerator, VolumeError } from "@effect-uds/volume"
 import { BitWriter, readBits } from "../../packages/volume/src/internal/format/bitStream.js"
 import {
   decodeKeyCode,
@@ -548,6 +548,60 @@ describe("ChapterIndex", () => {
           assert.strictEqual(found, Math.floor(i / geometry.recordsPerPage), `chapter ${chapter} record ${i}`)
         }
       })
+    })
+  })
+
+  describe("bad input", () => {
+    const geometry = makeGeometry({ bytesPerPage: 1024, recordPagesPerChapter: 4, chaptersPerVolume: 4 })
+    const records = RecordGenerator.chapters(geometry, 1, 0, 0)[0]!
+    const invalid = (f: () => unknown, mentions: string) => {
+      let thrown: unknown
+      try {
+        f()
+      } catch (error) {
+        thrown = error
+      }
+      assert.instanceOf(thrown, VolumeError.InvalidArgument)
+      assert.include((thrown as VolumeError.InvalidArgument).message, mentions)
+    }
+
+    it("pack of the wrong number of records throws InvalidArgument naming the chapter size", () => {
+      for (const wrong of [records.subarray(0, 32 * 5), new Uint8Array(records.length + 32), new Uint8Array(0)]) {
+        invalid(() => ChapterIndex.pack(geometry, 7n, 0, wrong), `whole chapter of 128 records (4096 bytes), got ${wrong.length} bytes`)
+        const either = ChapterIndex.packEither(geometry, 7n, 0, wrong)
+        assert.isTrue(Either.isLeft(either) && either.left._tag === "InvalidArgument")
+      }
+      invalid(() => ChapterIndex.pack(geometry, 7n, 0, null as unknown as Uint8Array), "got null")
+    })
+
+    it("pack of a bad nonce or virtual chapter throws InvalidArgument saying what is allowed", () => {
+      invalid(() => ChapterIndex.pack(geometry, -1n, 0, records), "nonce must be a bigint from 0 to 2^64 - 1, got -1")
+      invalid(() => ChapterIndex.pack(geometry, 1n << 64n, 0, records), "nonce must be a bigint")
+      invalid(() => ChapterIndex.pack(geometry, 7 as unknown as bigint, 0, records), "got 7")
+      invalid(() => ChapterIndex.pack(geometry, 7n, -1, records), "virtual chapter must be a non-negative integer, got -1")
+      invalid(() => ChapterIndex.pack(geometry, 7n, 2 ** 53, records), "non-negative integer")
+      invalid(() => ChapterIndex.packChapter(geometry, 7n, 0, records, 129), "indexedRecords must be an integer from 0 to 128")
+    })
+
+    it("packEither of good input gives exactly the pages of pack", () => {
+      const either = ChapterIndex.packEither(geometry, 7n, 3, records)
+      assert.deepStrictEqual(Either.getOrThrow(either).map(hex), ChapterIndex.pack(geometry, 7n, 3, records).map(hex))
+    })
+
+    it("decodePage of something that is not a Uint8Array is CorruptData; a bad nonce throws InvalidArgument", () => {
+      const page = ChapterIndex.pack(geometry, 7n, 3, records)[0]!
+      for (const bytes of [null, undefined, "page", [1, 2]]) {
+        const decoded = ChapterIndex.decodePage(geometry, 7n, bytes as unknown as Uint8Array)
+        assert.isTrue(Either.isLeft(decoded) && decoded.left.message.includes("must be a Uint8Array of 1024 bytes"))
+      }
+      invalid(() => ChapterIndex.decodePage(geometry, "7" as unknown as bigint, page), "nonce must be a bigint")
+      invalid(() => ChapterIndex.decodePage(geometry, -7n, page), "got -7")
+      assert.strictEqual(Either.getOrThrow(ChapterIndex.decodePage(geometry, 7n, page)).virtualChapter, 3)
+    })
+
+    it("deltaList of a name that is not 16 bytes throws InvalidArgument", () => {
+      invalid(() => ChapterIndex.deltaList(geometry, new Uint8Array(15)), "16 bytes, got 15")
+      invalid(() => ChapterIndex.deltaList(geometry, null as unknown as Uint8Array), "got null")
     })
   })
 

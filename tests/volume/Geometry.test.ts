@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
-import { Geometry } from "@effect-uds/volume"
+import { Context, Effect, Layer } from "effect"
+import { BlockDevice, Geometry, Volume } from "@effect-uds/volume"
 import { geometryOf, geometryVectorNames, readMeta, skipReason, vectorsPresent } from "../support/vectors.js"
 
 const snakeToCamel = (name: string) => name.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase())
@@ -70,11 +70,15 @@ describe("Geometry", () => {
     ["fractional page size", { bytesPerPage: 4096.5 }, "bytesPerPage"],
     ["zero record pages", { recordPagesPerChapter: 0 }, "recordPagesPerChapter"],
     ["65536 record pages", { recordPagesPerChapter: 65536 }, "recordPagesPerChapter"],
+    // No page cache of 32767 slots holds a chapter of more record pages.
+    ["32768 record pages", { bytesPerPage: 32, recordPagesPerChapter: 32768 }, "recordPagesPerChapter must be an integer from 1 to 32767"],
+    ["65535 record pages", { bytesPerPage: 32, recordPagesPerChapter: 65535 }, "recordPagesPerChapter must be an integer from 1 to 32767"],
+    ["a record page count given as a string", { recordPagesPerChapter: "8" as unknown as number }, "got \"8\""],
     ["zero chapters", { chaptersPerVolume: 0 }, "chaptersPerVolume"],
     ["negative chapters", { chaptersPerVolume: -4 }, "chaptersPerVolume"],
     ["all chapters sparse", { chaptersPerVolume: 8, sparseChaptersPerVolume: 8 }, "sparseChaptersPerVolume"],
     ["remapped physical out of range", { chaptersPerVolume: 7, remappedPhysical: 7 }, "remappedPhysical"],
-    ["too many delta lists", { bytesPerPage: 65536, recordPagesPerChapter: 65535 }, "delta lists"],
+    ["too many delta lists", { bytesPerPage: 65536, recordPagesPerChapter: 32767 }, "delta lists"],
     ["index pages too small for the delta lists", { bytesPerPage: 128, recordPagesPerChapter: 4096 }, "cannot hold 256 delta lists"]
   ]
   for (const [what, options, mentions] of rejected) {
@@ -85,6 +89,31 @@ describe("Geometry", () => {
         assert.include(error.message, mentions)
       }))
   }
+
+  for (const options of [null, 7, "big", [1, 2]]) {
+    it.effect(`rejects options ${JSON.stringify(options)} with InvalidArgument instead of crashing`, () =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(Geometry.make(options as unknown as Geometry.Options))
+        assert.strictEqual(error._tag, "InvalidArgument")
+        assert.include(error.message, "options must be an object or omitted")
+        const preset = yield* Effect.flip(Geometry.fromMemorySize(1, options as unknown as { sparse?: boolean }))
+        assert.include(preset.message, "options must be an object or omitted")
+      }))
+  }
+
+  it.scoped("opens a volume with a one-chapter cache at the largest record page count it accepts", () =>
+    Effect.gen(function*() {
+      const geometry = yield* Geometry.make({ bytesPerPage: 512, recordPagesPerChapter: 32767, chaptersPerVolume: 1 })
+      const context = yield* Layer.build(
+        Volume.layer({ geometry, nonce: 1n, cacheChapters: 1 }).pipe(
+          Layer.provide(BlockDevice.layerMemory({ size: geometry.bytesPerVolume }))
+        )
+      )
+      const volume = Context.get(context, Volume.Volume)
+      // The last record page of the chapter goes through the cache: a zeroed page.
+      const page = yield* volume.getPage(0, geometry.pagesPerChapter - 1)
+      assert.isTrue(page.length === 512 && page.every((byte) => byte === 0))
+    }))
 
   it.effect("sizes the chapter index of tiny pages in 32-bit arithmetic, as the reference does", () =>
     Effect.gen(function*() {

@@ -180,4 +180,30 @@ describe("IndexPageMap", () => {
       assert.deepStrictEqual(map.bounds(3, 0), { lowest: 0, highest: 15 })
       assert.strictEqual(map.save().length, 16)
     }))
+
+  it.effect("lastUpdate never goes backwards: learning an older chapter's map keeps the newest", () =>
+    Effect.gen(function*() {
+      const map = yield* IndexPageMap.make(oneGigabyte)
+      map.update(20, 4, 0, 150)
+      assert.strictEqual(map.lastUpdate(), 20)
+      // A boundary search learns chapter 7's map from its own pages, long after chapter 20 was written.
+      map.update(7, 7, 0, 160)
+      map.update(7, 7, 25, 4095)
+      assert.strictEqual(map.lastUpdate(), 20)
+      assert.strictEqual(map.highestList(7, 0), 160, "the older chapter's entries are still recorded")
+      assert.strictEqual(IndexPageMap.decode(oneGigabyte, map.save()).pipe(Either.getOrThrow).lastUpdate, 20)
+      map.update(21, 5, 0, 140)
+      assert.strictEqual(map.lastUpdate(), 21)
+    }))
+
+  it.effect("decode and load of something that is not a Uint8Array is CorruptData, not a crash", () =>
+    Effect.gen(function*() {
+      for (const bytes of [null, undefined, "ALBIPM02", [65, 76]]) {
+        const decoded = IndexPageMap.decode(oneGigabyte, bytes as unknown as Uint8Array)
+        assert.isTrue(Either.isLeft(decoded) && decoded.left.message.includes("must be a Uint8Array"), String(bytes))
+        const map = yield* IndexPageMap.make(oneGigabyte)
+        const error = yield* Effect.flip(map.load(bytes as unknown as Uint8Array))
+        assert.strictEqual(error._tag, "CorruptData")
+      }
+    }))
 })

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Either, FastCheck as fc } from "effect"
-import { Geometry, RecordPage } from "@effect-uds/volume"
+import { Effect, Either, FastCheck as fc, Option } from "effect"
+import { Geometry, RecordPage, VolumeError } from "@effect-uds/volume"
 
 const geometryFor = (recordsPerPage: number, tail = 0): Geometry.Geometry =>
   Effect.runSync(Geometry.make({ bytesPerPage: 32 * recordsPerPage + tail, recordPagesPerChapter: 1, chaptersPerVolume: 1 }))
@@ -243,7 +243,7 @@ describe("RecordPage", () => {
   )
 
   it.prop(
-    "never throws on arbitrary page bytes, lengths and names",
+    "never throws on arbitrary page bytes and lengths; search throws only InvalidArgument for a name not of 16 bytes",
     {
       recordsPerPage: fc.integer({ min: 1, max: 2048 }),
       page: fc.uint8Array({ maxLength: 2200 }),
@@ -251,8 +251,12 @@ describe("RecordPage", () => {
     },
     ({ recordsPerPage, page, name }) => {
       const geometry = geometryFor(recordsPerPage)
-      const found = RecordPage.search(geometry, page, name)
-      assert.isTrue(found === undefined || found.length === 16)
+      if (name.length === 16) {
+        const found = RecordPage.search(geometry, page, name)
+        assert.isTrue(found === undefined || found.length === 16)
+      } else {
+        assert.throws(() => RecordPage.search(geometry, page, name), VolumeError.InvalidArgument, "16 bytes")
+      }
       const slot = RecordPage.findSlot(page, name, recordsPerPage)
       assert.isTrue(slot >= -1 && slot < Math.min(recordsPerPage, page.length / 32))
     },
@@ -273,7 +277,28 @@ describe("RecordPage", () => {
     assert.isUndefined(RecordPage.validateRecords(geometry, new Uint8Array(4096)))
     const either = RecordPage.encodeEither(geometry, new Uint8Array(4128))
     assert.isTrue(Either.isLeft(either) && either.left._tag === "InvalidArgument")
-    assert.throws(() => RecordPage.encode(geometry, new Uint8Array(10)), RangeError, "128 records")
+    assert.throws(() => RecordPage.encode(geometry, new Uint8Array(10)), VolumeError.InvalidArgument, "128 records")
+    assert.throws(() => RecordPage.encode(geometry, null as unknown as Uint8Array), VolumeError.InvalidArgument, "got null")
+  })
+
+  it("search of a name that is not 16 bytes gives InvalidArgument instead of an answer", () => {
+    const geometry = geometryFor(4)
+    const records = makeRecords({ recordsPerPage: 4, tail: 0, seed: 9, sharedPrefix: 0, duplicates: 0 })
+    const page = RecordPage.encode(geometry, records)
+    // A 17-byte name whose first 16 bytes are a stored name: it used to find that record.
+    const longName = new Uint8Array(17)
+    longName.set(nameOf(records, 2))
+    assert.throws(() => RecordPage.search(geometry, page, longName), VolumeError.InvalidArgument, "16 bytes, got 17")
+    const either = RecordPage.searchEither(geometry, page, longName)
+    assert.isTrue(Either.isLeft(either) && either.left.message.includes("16 bytes, got 17"))
+    const bad = RecordPage.searchEither(geometry, null as unknown as Uint8Array, nameOf(records, 2))
+    assert.isTrue(Either.isLeft(bad) && bad.left.message.includes("page must be a Uint8Array"))
+    // A good name still answers, through both.
+    const found = RecordPage.searchEither(geometry, page, nameOf(records, 2).slice())
+    assert.isTrue(Either.isRight(found) && Option.isSome(found.right))
+    assert.strictEqual(hex(Option.getOrThrow(Either.getOrThrow(found))), hex(dataOf(records, 2)))
+    const absent = RecordPage.searchEither(geometry, page, new Uint8Array(16).fill(0x5a))
+    assert.isTrue(Either.isRight(absent) && Option.isNone(absent.right))
   })
 
   it("encodeEither encodes a valid page exactly as encode", () => {

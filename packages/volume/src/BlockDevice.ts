@@ -6,12 +6,12 @@
  * @since 0.1.0
  */
 import { Context, Effect, Layer } from "effect"
-import type { InvalidArgument, IoError } from "./VolumeError.js"
+import { InvalidArgument, type IoError } from "./VolumeError.js"
 import { type CrashControlService, makeCrashableDevice } from "./internal/device/crashableDevice.js"
 import { readIntoAny } from "./internal/device/deviceAccess.js"
 import { type FaultControlService, makeFaultyDevice } from "./internal/device/faultyDevice.js"
 import { type FileOptions, makeFileDevice } from "./internal/device/fileDevice.js"
-import { makeMemoryDevice } from "./internal/device/memoryDevice.js"
+import { maxMemorySize, memoryDeviceFor } from "./internal/device/memoryDevice.js"
 
 export type { CrashControlService, CrashOptions } from "./internal/device/crashableDevice.js"
 export type {
@@ -68,21 +68,25 @@ export const readInto: (
 /**
  * A device in memory: over `bytes` itself (shared, not copied, so the caller
  * sees every write, which is handy in tests), or over a fresh zeroed buffer
- * of `size` bytes made each time the layer is built. A `size` that is not a
- * non-negative safe integer is a defect.
+ * of `size` bytes made each time the layer is built. Building it fails with
+ * `InvalidArgument` for a `size` that is not a non-negative safe integer or
+ * above {@link MAX_MEMORY_SIZE}, for a size the process cannot allocate, and
+ * for `bytes` that is not a Uint8Array.
  *
  * @example
  * const bytes = new Uint8Array(1 << 20)
  * const device = BlockDevice.layerMemory({ bytes })
  */
-export const layerMemory = (init: { readonly size: number } | { readonly bytes: Uint8Array }): Layer.Layer<BlockDevice> =>
-  Layer.sync(BlockDevice, () => {
-    if ("bytes" in init) return makeMemoryDevice(init.bytes)
-    if (!Number.isSafeInteger(init.size) || init.size < 0) {
-      throw new RangeError(`layerMemory: size must be a non-negative safe integer, got ${init.size}`)
-    }
-    return makeMemoryDevice(new Uint8Array(init.size))
+export const layerMemory = (
+  init: { readonly size: number } | { readonly bytes: Uint8Array }
+): Layer.Layer<BlockDevice, InvalidArgument> =>
+  Layer.suspend(() => {
+    const device = memoryDeviceFor(init)
+    return device instanceof InvalidArgument ? Layer.fail(device) : Layer.succeed(BlockDevice, device)
   })
+
+/** The largest memory device: the largest Uint8Array this runtime makes. */
+export const MAX_MEMORY_SIZE: number = maxMemorySize
 
 /**
  * A device over the file at `path`, starting at byte `offset` (default 0) of

@@ -11,7 +11,8 @@
  */
 import { Effect } from "effect"
 import type { Geometry } from "./Geometry.js"
-import { CorruptData } from "./VolumeError.js"
+import { CorruptData, InvalidArgument } from "./VolumeError.js"
+import { describeValue } from "./internal/volume/volumeInput.js"
 
 /**
  * Reads one physical chapter and gives its virtual chapter number, or
@@ -174,12 +175,15 @@ function* searchBoundaries(geometry: Geometry): Search<Boundaries | CorruptData>
   return limits instanceof CorruptData ? limits : { lowest: limits.lowest, highest: limits.highest, isEmpty: false }
 }
 
-const checkLimit = (geometry: Geometry, chapterLimit: number): Effect.Effect<void> =>
+const checkLimit = (geometry: Geometry, chapterLimit: number): Effect.Effect<void, InvalidArgument> =>
   Number.isSafeInteger(chapterLimit) && chapterLimit >= 1 && chapterLimit <= geometry.chaptersPerVolume
     ? Effect.void
-    : Effect.dieMessage(
-      `ChapterBoundaries.findLimits: chapterLimit must be an integer from 1 to ` +
-        `${geometry.chaptersPerVolume} (chaptersPerVolume), got ${String(chapterLimit)}`
+    : Effect.fail(
+      new InvalidArgument({
+        message: `ChapterBoundaries.findLimits: chapterLimit must be an integer from 1 to ` +
+          `${geometry.chaptersPerVolume} (chaptersPerVolume), got ` +
+          `${describeValue(chapterLimit)}`
+      })
     )
 
 /**
@@ -194,13 +198,14 @@ const checkLimit = (geometry: Geometry, chapterLimit: number): Effect.Effect<voi
  * chapters in volume"). Where the reference would return 2^64 - 1 as lowest
  * (the search wrapped to a bad chapter 0), this scans forward to the first
  * good chapter instead, under the same limit. A probe's error is passed on
- * unchanged. `chapterLimit` outside `1 .. chaptersPerVolume` is a defect.
+ * unchanged. Fails with `InvalidArgument` for a `chapterLimit` that is not
+ * an integer from 1 to `chaptersPerVolume`.
  */
 export const findLimits = <E, R>(
   geometry: Geometry,
   chapterLimit: number,
   probe: Probe<E, R>
-): Effect.Effect<Limits, CorruptData | E, R> =>
+): Effect.Effect<Limits, CorruptData | InvalidArgument | E, R> =>
   Effect.zipRight(checkLimit(geometry, chapterLimit), run(() => searchLimits(geometry, chapterLimit), probe))
 
 /**

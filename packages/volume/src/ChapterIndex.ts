@@ -11,7 +11,8 @@ import { chapterDeltaList } from "./internal/format/chapterHash.js"
 import { decodeIndexPage } from "./internal/format/indexPageDecoder.js"
 import { packIndexPages } from "./internal/format/indexPagePacker.js"
 import { buildOpenChapterIndex } from "./internal/format/openChapterIndex.js"
-import { CorruptData } from "./VolumeError.js"
+import { CorruptData, InvalidArgument } from "./VolumeError.js"
+import { checkName, describeValue } from "./internal/volume/volumeInput.js"
 
 /** A decoded, fully validated index page. */
 export interface IndexPage {
@@ -57,16 +58,52 @@ export interface PackedChapter {
   readonly duplicates: number
 }
 
+const NONCE_LIMIT = 1n << 64n
+
+/**
+ * The `InvalidArgument` for input `packChapter` cannot take, or `undefined`:
+ * a nonce that is not a u64 bigint, a virtual chapter that is not a
+ * non-negative safe integer, records that are not one whole chapter
+ * (`recordsPerChapter` × 32 bytes), or `indexedRecords` not from 0 to
+ * `recordsPerChapter`.
+ */
+export const validatePackInput = (
+  geometry: Geometry,
+  nonce: bigint,
+  virtualChapter: number,
+  records: Uint8Array,
+  indexedRecords: number = geometry.recordsPerChapter
+): InvalidArgument | undefined => {
+  const invalid = (message: string) => new InvalidArgument({ message: `ChapterIndex.pack: ${message}` })
+  if (typeof nonce !== "bigint" || nonce < 0n || nonce >= NONCE_LIMIT) {
+    return invalid(`the nonce must be a bigint from 0 to 2^64 - 1, got ${describeValue(nonce)}`)
+  }
+  if (!Number.isSafeInteger(virtualChapter) || virtualChapter < 0) {
+    return invalid(`the virtual chapter must be a non-negative integer, got ${describeValue(virtualChapter)}`)
+  }
+  const size = geometry.recordsPerChapter * 32
+  if (!(records instanceof Uint8Array) || records.length !== size) {
+    return invalid(
+      `records must be a whole chapter of ${geometry.recordsPerChapter} records (${size} bytes), got ` +
+        describeValue(records)
+    )
+  }
+  if (!Number.isSafeInteger(indexedRecords) || indexedRecords < 0 || indexedRecords > geometry.recordsPerChapter) {
+    return invalid(`indexedRecords must be an integer from 0 to ${geometry.recordsPerChapter}, got ${describeValue(indexedRecords)}`)
+  }
+  return undefined
+}
+
 /**
  * Builds the index pages of a chapter from its records (32 bytes each, record
  * i on record page floor(i / recordsPerPage)), indexing only records
  * 0 .. indexedRecords − 1 (the rest of a short chapter are fill copies the
- * reference does not index). The caller passes a valid geometry, at least
- * `indexedRecords` records, and a non-negative safe-integer chapter.
+ * reference does not index).
  *
- * Throws only when the last index page cannot hold even the empty delta
- * lists left for it (the reference fails the chapter write with OVERFLOW),
- * which needs adversarially chosen names.
+ * Throws the `InvalidArgument` of {@link validatePackInput} for input it
+ * cannot take; otherwise throws only a plain `Error` when the last index page
+ * cannot hold even the empty delta lists left for it (the reference fails the
+ * chapter write with OVERFLOW), which needs adversarially chosen names.
  */
 export const packChapter = (
   geometry: Geometry,
@@ -75,6 +112,8 @@ export const packChapter = (
   records: Uint8Array,
   indexedRecords: number
 ): PackedChapter => {
+  const bad = validatePackInput(geometry, nonce, virtualChapter, records, indexedRecords)
+  if (bad !== undefined) throw bad
   const index = buildOpenChapterIndex(geometry, records, indexedRecords)
   const packed = packIndexPages(geometry, nonce, virtualChapter, records, index)
   return {
@@ -90,6 +129,8 @@ export const packChapter = (
  * The `indexPagesPerChapter` index pages of a whole chapter of
  * `recordsPerChapter` records, byte-exact with the reference (zeros where
  * the reference leaves stale bytes between the list data and the guard).
+ * Throws as {@link packChapter} does: the `InvalidArgument` of
+ * {@link validatePackInput} for bad input; {@link packEither} returns it.
  */
 export const pack = (
   geometry: Geometry,
@@ -99,23 +140,57 @@ export const pack = (
 ): ReadonlyArray<Uint8Array> => packChapter(geometry, nonce, virtualChapter, records, geometry.recordsPerChapter).pages
 
 /**
+ * {@link pack} without throwing: `InvalidArgument` for bad input, and for
+ * names that overflow the chapter's index pages.
+ */
+export const packEither = (
+  geometry: Geometry,
+  nonce: bigint,
+  virtualChapter: number,
+  records: Uint8Array
+): Either.Either<ReadonlyArray<Uint8Array>, InvalidArgument> => {
+  const bad = validatePackInput(geometry, nonce, virtualChapter, records)
+  if (bad !== undefined) return Either.left(bad)
+  try {
+    return Either.right(pack(geometry, nonce, virtualChapter, records))
+  } catch (cause) {
+    return Either.left(new InvalidArgument({ message: `ChapterIndex.pack: ${(cause as Error).message}` }))
+  }
+}
+
+/**
  * Decodes an index page, checking its header against the volume nonce
  * (little-endian, then big-endian as old hosts wrote it) and walking every
  * list, so the page can be searched without errors. Fails with
- * `CorruptData` saying what did not match (also for a virtual chapter above
+ * `CorruptData` saying what did not match (also for bytes that are not a
+ * Uint8Array of `bytesPerPage` bytes, a virtual chapter above
  * Number.MAX_SAFE_INTEGER, 2^64 − 1 included, and a list longer than the
- * 65535 bits a built list can have); never throws. The page keeps a copy
- * of `bytes`, so the caller may reuse them.
+ * 65535 bits a built list can have). Whatever the bytes, it throws only the
+ * `InvalidArgument` for a nonce that is not a u64 bigint (a caller's bug,
+ * not a bad page). The page keeps a copy of `bytes`, so the caller may reuse
+ * them.
  */
 export const decodePage = (
   geometry: Geometry,
   nonce: bigint,
   bytes: Uint8Array
 ): Either.Either<IndexPage, CorruptData> => {
+  if (typeof nonce !== "bigint" || nonce < 0n || nonce >= NONCE_LIMIT) {
+    throw new InvalidArgument({ message: `ChapterIndex.decodePage: the nonce must be a bigint from 0 to 2^64 - 1, got ${describeValue(nonce)}` })
+  }
+  if (!(bytes instanceof Uint8Array)) {
+    return Either.left(new CorruptData({ message: `an index page must be a Uint8Array of ${geometry.bytesPerPage} bytes, got ${describeValue(bytes)}` }))
+  }
   const result = decodeIndexPage(geometry, nonce, bytes)
   return typeof result === "string" ? Either.left(new CorruptData({ message: result })) : Either.right(result)
 }
 
-/** The chapter delta list of a 16-byte name (bytes 8..13, spec/chapter-index.md §1). */
-export const deltaList = (geometry: Geometry, name: Uint8Array): number =>
-  chapterDeltaList(name, 0, geometry.chapterAddressBits, geometry.deltaListsPerChapter - 1)
+/**
+ * The chapter delta list of a 16-byte name (bytes 8..13, spec/chapter-index.md §1).
+ * Throws the `InvalidArgument` for a name that is not a Uint8Array of 16 bytes.
+ */
+export const deltaList = (geometry: Geometry, name: Uint8Array): number => {
+  const invalid = checkName(name)
+  if (invalid !== undefined) throw invalid
+  return chapterDeltaList(name, 0, geometry.chapterAddressBits, geometry.deltaListsPerChapter - 1)
+}

@@ -2,10 +2,17 @@
  * The numbers that fix the shape of a volume: page size, pages per chapter,
  * chapters per volume, and everything the reference derives from them.
  *
+ * `make` and `fromMemorySize` check their input and fail with
+ * `InvalidArgument`. The chapter arithmetic (`mapToPhysicalChapter`,
+ * `physicalPage`, ...) is unchecked, for the hot paths: it takes a geometry
+ * from `make` and numbers, never throws, and for numbers that are not
+ * chapters or pages in range its answer means nothing.
+ *
  * @since 0.1.0
  */
 import { Data, Effect } from "effect"
 import { InvalidArgument } from "./VolumeError.js"
+import { describeValue } from "./internal/volume/volumeInput.js"
 
 /** Bytes in a record: a 16-byte name followed by 16 bytes of data. */
 export const BYTES_PER_RECORD = 32
@@ -86,19 +93,36 @@ const estimateIndexPages = (
   return Math.ceil(indexBits / pageBits)
 }
 
+/**
+ * The most record pages a chapter may have: the page cache must hold at
+ * least one chapter's record pages, and its slots are numbered with 15 bits
+ * (geometry.md §5: cache_chapters × record_pages_per_chapter ≤ 32767).
+ */
+export const MAX_RECORD_PAGES_PER_CHAPTER = 32767
+
 const invalid = (message: string) => new InvalidArgument({ message })
 
-const checkInteger = (field: string, value: number, min: number, max: number) =>
-  Number.isSafeInteger(value) && value >= min && value <= max
+const checkInteger = (field: string, value: unknown, min: number, max: number) =>
+  Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= max
     ? undefined
-    : invalid(`Geometry.${field} must be an integer from ${min} to ${max}, got ${String(value)}`)
+    : invalid(`Geometry.${field} must be an integer from ${min} to ${max}, got ${describeValue(value)}`)
+
+// Options must be an object (or absent): anything else is a caller's mistake, not a crash.
+const checkOptions = (what: string, options: unknown) =>
+  options === undefined || (typeof options === "object" && options !== null && !Array.isArray(options))
+    ? undefined
+    : invalid(`${what}: options must be an object or omitted, got ${describeValue(options)}`)
 
 /**
  * Builds a geometry from its primary values, deriving every other field
  * exactly as the reference does. Fails with `InvalidArgument`, naming the
- * field and its allowed range, for a geometry the on-disk formats cannot hold.
+ * field and its allowed range, for a geometry the on-disk formats cannot hold,
+ * for options that are not an object, and for `recordPagesPerChapter` above
+ * {@link MAX_RECORD_PAGES_PER_CHAPTER} (no page cache could hold a chapter).
  */
 export const make = (options: Options = {}): Effect.Effect<Geometry, InvalidArgument> => {
+  const badOptions = checkOptions("Geometry.make", options)
+  if (badOptions !== undefined) return Effect.fail(badOptions)
   const bytesPerPage = options.bytesPerPage ?? 32768
   const recordPagesPerChapter = options.recordPagesPerChapter ?? 256
   const chaptersPerVolume = options.chaptersPerVolume ?? 1024
@@ -108,7 +132,7 @@ export const make = (options: Options = {}): Effect.Effect<Geometry, InvalidArgu
 
   const rangeError =
     checkInteger("bytesPerPage", bytesPerPage, 32, 65536) ??
-    checkInteger("recordPagesPerChapter", recordPagesPerChapter, 1, 65535) ??
+    checkInteger("recordPagesPerChapter", recordPagesPerChapter, 1, MAX_RECORD_PAGES_PER_CHAPTER) ??
     checkInteger("chaptersPerVolume", chaptersPerVolume, 1, 2 ** 32 - 1) ??
     checkInteger("sparseChaptersPerVolume", sparseChaptersPerVolume, 0, chaptersPerVolume - 1) ??
     checkInteger("remappedVirtual", remappedVirtual, 0, Number.MAX_SAFE_INTEGER) ??
@@ -191,6 +215,8 @@ export const fromMemorySize = (
   memory: MemorySize,
   options: { readonly sparse?: boolean; readonly reduced?: boolean } = {}
 ): Effect.Effect<Geometry, InvalidArgument> => {
+  const badOptions = checkOptions("Geometry.fromMemorySize", options)
+  if (badOptions !== undefined) return Effect.fail(badOptions)
   const preset = memory === "tiny"
     ? { recordPagesPerChapter: 32, chapters: 4 }
     : memory === 0.25
@@ -205,7 +231,7 @@ export const fromMemorySize = (
   if (preset === undefined || (memory === "tiny" && options.reduced === true)) {
     return Effect.fail(invalid(
       `Geometry.fromMemorySize: memory size must be 0.25, 0.5, 0.75, a whole number of GB from 1 to 1024, ` +
-        `or "tiny" (not reduced), got ${String(memory)}`
+        `or "tiny" (not reduced), got ${describeValue(memory)}`
     ))
   }
   let base = preset.chapters

@@ -144,6 +144,7 @@ const blockNumber = (value: bigint, what: string): Either.Either<number, Corrupt
  */
 export const decodeRegionTable = (block: Uint8Array): Either.Either<RegionTable, CorruptData> =>
   Either.gen(function*() {
+    if (!(block instanceof Uint8Array)) return yield* corrupt(`not a UDS index: ${typeof block}, not bytes`)
     if (block.length < TABLE_HEADER_BYTES) {
       return yield* corrupt(`not a UDS index: ${block.length} bytes, too short for a region table`)
     }
@@ -389,6 +390,7 @@ const checkSizes = (
  */
 export const parse = (bytes: Uint8Array): Either.Either<Layout, CorruptData> =>
   Either.gen(function*() {
+    if (!(bytes instanceof Uint8Array)) return yield* corrupt(`not a UDS index: ${typeof bytes}, not bytes`)
     const superBlock = bytes.subarray(0, BLOCK_SIZE)
     const table = yield* decodeRegionTable(superBlock)
     if (table.type !== TableType.Super) {

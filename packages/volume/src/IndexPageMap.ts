@@ -9,6 +9,7 @@ import { Context, Effect, Either, Layer } from "effect"
 import type { Geometry } from "./Geometry.js"
 import { chapterDeltaList } from "./internal/format/chapterHash.js"
 import { CorruptData } from "./VolumeError.js"
+import { describeValue } from "./internal/volume/volumeInput.js"
 
 const MAGIC = "ALBIPM02"
 const HEADER_BYTES = 16
@@ -18,7 +19,9 @@ export interface Service {
   /**
    * Records that index page `indexPage` of `physicalChapter`, now holding
    * `virtualChapter`, ends at `highestList` (stored as u16). The last page's
-   * entry is implicit: updating it only sets `lastUpdate`.
+   * entry is implicit. `lastUpdate` becomes `virtualChapter` when that is
+   * newer: learning an older chapter's map never moves it back.
+   * Unchecked (a hot path): the caller passes chapters and pages in range.
    */
   readonly update: (virtualChapter: number, physicalChapter: number, indexPage: number, highestList: number) => void
   /** The index page of `physicalChapter` that holds the delta list of `name`. */
@@ -29,7 +32,7 @@ export interface Service {
   readonly highestList: (physicalChapter: number, indexPage: number) => number
   /** Both bounds of a page (allocates; use lowestList/highestList on hot paths). */
   readonly bounds: (physicalChapter: number, indexPage: number) => { readonly lowest: number; readonly highest: number }
-  /** The virtual chapter of the most recent update. */
+  /** The newest virtual chapter any update was for (never goes backwards). */
   readonly lastUpdate: () => number
   /** The map in the reference's save format. */
   readonly save: () => Uint8Array
@@ -66,10 +69,16 @@ export const encode = (geometry: Geometry, state: State): Uint8Array => {
 /**
  * Reads a saved map: the first `savedSize` bytes (a save region's padding
  * after them is ignored). Fails with `CorruptData` for a wrong magic, too few
- * bytes, or a last update beyond Number.MAX_SAFE_INTEGER.
+ * bytes (or bytes that are not a Uint8Array), or a last update beyond
+ * Number.MAX_SAFE_INTEGER.
  */
 export const decode = (geometry: Geometry, bytes: Uint8Array): Either.Either<State, CorruptData> => {
   const size = savedSize(geometry)
+  if (!(bytes instanceof Uint8Array)) {
+    return Either.left(new CorruptData({
+      message: `a saved index page map must be a Uint8Array of ${size} bytes, got ${describeValue(bytes)}`
+    }))
+  }
   if (bytes.length < size) {
     return Either.left(new CorruptData({ message: `index page map is ${bytes.length} bytes, expected ${size}` }))
   }
@@ -110,7 +119,7 @@ export const makeSync = (geometry: Geometry): Service => {
 
   return {
     update: (virtualChapter, physicalChapter, indexPage, highest) => {
-      lastUpdate = virtualChapter
+      if (virtualChapter > lastUpdate) lastUpdate = virtualChapter
       if (indexPage < perChapter) entries[physicalChapter * perChapter + indexPage] = highest & 0xffff
     },
     findIndexPage: (name, physicalChapter) => {

@@ -83,8 +83,9 @@ const NONE = -1
  * @category constructors
  */
 export const slotCount = (geometry: Geometry, cacheChapters: number): number | InvalidArgument => {
-  const slots = cacheChapters * geometry.recordPagesPerChapter
-  if (!Number.isSafeInteger(cacheChapters) || cacheChapters < 1 || slots > MAX_SLOTS) {
+  // Checked before multiplying: a bigint would throw.
+  const slots = Number.isSafeInteger(cacheChapters) ? cacheChapters * geometry.recordPagesPerChapter : Number.NaN
+  if (!(cacheChapters >= 1 && slots <= MAX_SLOTS)) {
     return new InvalidArgument({
       message: `cacheChapters must be an integer from 1 to ${Math.floor(MAX_SLOTS / geometry.recordPagesPerChapter)} ` +
         `(at most ${MAX_SLOTS} cached pages of ${geometry.recordPagesPerChapter} per chapter), got ${String(cacheChapters)}`
@@ -106,13 +107,14 @@ export const make = (options: Options): Effect.Effect<Service, InvalidArgument> 
   })
 
 /**
- * Builds a page cache with exactly `slots` slots (1 or more).
+ * Builds a page cache with exactly `slots` slots (1 to MAX_SLOTS; unchecked: see `slotCount`).
  *
  * @since 0.1.0
  * @category constructors
  */
 export const makeUnsafe = (geometry: Geometry, slots: number): Service => {
-  const slotOfPage = new Int32Array(geometry.pagesPerVolume + geometry.headerPagesPerVolume).fill(NONE)
+  // Slots fit in 16 bits (MAX_SLOTS): two bytes per volume page, not four.
+  const slotOfPage = new Int16Array(geometry.pagesPerVolume + geometry.headerPagesPerVolume).fill(NONE)
   const pageOfSlot = new Int32Array(slots).fill(NONE)
   const indexPages: Array<IndexPage | undefined> = new Array(slots).fill(undefined)
   const recordPages: Array<Uint8Array | undefined> = new Array(slots).fill(undefined)

@@ -3,31 +3,36 @@
  * 32 bytes (16-byte name, 16-byte data), sorted by name and laid out as an
  * implicit binary search tree in heap order. Pure, synchronous codecs.
  *
- * Preconditions: `encode` and `encodeInto` need exactly `recordsPerPage`
- * records (callers check with {@link validateRecords}, or use
- * {@link encodeEither}); names passed to `search` / `findSlot` should be 16
- * bytes ({@link validateName}). Page bytes themselves may be anything: a
- * search over a corrupt or short page never throws and never reads outside it.
+ * Bad input: `encode` and `search` check theirs and throw the
+ * `InvalidArgument` saying what was wrong (never another error);
+ * {@link encodeEither} and {@link searchEither} return it instead, for
+ * callers that must not throw. `encodeInto` and `findSlot` are the unchecked
+ * hot-path primitives: they take Uint8Arrays and trust the caller for the
+ * records' length ({@link validateRecords}); a name of another length is
+ * compared as if zero-padded or cut to 16 bytes. Page bytes themselves may
+ * be anything: a search over a corrupt or short page never throws and never
+ * reads outside it.
  *
  * @since 0.1.0
  */
-import { Either } from "effect"
+import { Either, Option } from "effect"
 import { BYTES_PER_RECORD, NAME_SIZE, type Geometry } from "./Geometry.js"
 import { slotOfRank } from "./internal/format/heapOrder.js"
 import { sortByName, wordAt } from "./internal/format/nameSort.js"
 import { InvalidArgument } from "./VolumeError.js"
-import { checkName } from "./internal/volume/volumeInput.js"
+import { checkName, describeValue } from "./internal/volume/volumeInput.js"
 
 /**
  * `InvalidArgument` when `records` is not exactly one page of records
  * (`recordsPerPage` × 32 bytes), otherwise `undefined`.
  */
 export const validateRecords = (geometry: Geometry, records: Uint8Array): InvalidArgument | undefined =>
-  records.length === geometry.recordsPerPage * BYTES_PER_RECORD
+  records instanceof Uint8Array && records.length === geometry.recordsPerPage * BYTES_PER_RECORD
     ? undefined
     : new InvalidArgument({
       message: `RecordPage: a page takes exactly ${geometry.recordsPerPage} records ` +
-        `(${geometry.recordsPerPage * BYTES_PER_RECORD} bytes), got ${records.length} bytes`
+        `(${geometry.recordsPerPage * BYTES_PER_RECORD} bytes), got ` +
+        describeValue(records)
     })
 
 /** `InvalidArgument` when `name` is not a Uint8Array of 16 bytes, otherwise `undefined` (the volume's own check). */
@@ -91,13 +96,13 @@ export const encodeInto = (
 /**
  * Encodes exactly `recordsPerPage` records (32 bytes each, any order) as one
  * new page of `bytesPerPage` bytes (a tail that is not a whole record is
- * zero). Throws a `RangeError` if `records` has the wrong length: that is a
- * caller bug, so check with {@link validateRecords} first or use
- * {@link encodeEither}.
+ * zero). Throws the `InvalidArgument` of {@link validateRecords} if
+ * `records` is not one page of records: that is a caller bug, so check
+ * first or use {@link encodeEither}.
  */
 export const encode = (geometry: Geometry, records: Uint8Array): Uint8Array => {
   const invalid = validateRecords(geometry, records)
-  if (invalid !== undefined) throw new RangeError(invalid.message)
+  if (invalid !== undefined) throw invalid
   const page = new Uint8Array(geometry.bytesPerPage)
   encodeInto(geometry, records, 0, page, 0)
   return page
@@ -145,14 +150,34 @@ export const findSlot = (page: Uint8Array, name: Uint8Array, recordsPerPage: num
   return -1
 }
 
+// The InvalidArgument for a search's page or name, or undefined when both are usable.
+const searchInputError = (page: Uint8Array, name: Uint8Array): InvalidArgument | undefined =>
+  validateName(name) ?? (page instanceof Uint8Array ? undefined : new InvalidArgument({
+    message: `RecordPage.search: the page must be a Uint8Array, got ${describeValue(page)}`
+  }))
+
 /**
  * The 16 data bytes of the record named `name` in `page`, as a copy (never a
- * view of the page), or `undefined` when the page has no such record. Never
- * throws, whatever the page holds.
+ * view of the page), or `undefined` when the page has no such record.
+ * Whatever the page holds, it throws only the `InvalidArgument` for a name
+ * that is not a Uint8Array of 16 bytes or a page that is not a Uint8Array;
+ * {@link searchEither} returns that instead.
  */
 export const search = (geometry: Geometry, page: Uint8Array, name: Uint8Array): Uint8Array | undefined => {
+  const invalid = searchInputError(page, name)
+  if (invalid !== undefined) throw invalid
   const slot = findSlot(page, name, geometry.recordsPerPage)
   if (slot < 0) return undefined
   const data = (slot << 5) + NAME_SIZE
   return page.slice(data, data + 16)
+}
+
+/** {@link search}, returning its `InvalidArgument` instead of throwing it; `Option.none()` when the name is absent. */
+export const searchEither = (
+  geometry: Geometry,
+  page: Uint8Array,
+  name: Uint8Array
+): Either.Either<Option.Option<Uint8Array>, InvalidArgument> => {
+  const invalid = searchInputError(page, name)
+  return invalid === undefined ? Either.right(Option.fromNullable(search(geometry, page, name))) : Either.left(invalid)
 }

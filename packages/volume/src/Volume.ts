@@ -110,7 +110,7 @@ export interface Service {
    */
   readonly readChapterIndex: (
     virtualChapter: number
-  ) => Effect.Effect<ReadonlyArray<ChapterIndex.IndexPage>, CorruptData | IoError>
+  ) => Effect.Effect<ReadonlyArray<ChapterIndex.IndexPage>, CorruptData | IoError | InvalidArgument>
   /** Drops every cached or queued page of the chapter's physical chapter, so none is served again. */
   readonly forgetChapter: (virtualChapter: number) => Effect.Effect<void>
   /** Queues reads of every page of a physical chapter not yet cached (a hint: out-of-range chapters are ignored). */

@@ -73,7 +73,7 @@ const checkChapter = (
     const index = yield* Effect.either(volume.readChapterIndex(virtualChapter))
     if (index._tag === "Left") {
       const error = index.left
-      if (error._tag === "IoError") return yield* error
+      if (error._tag !== "CorruptData") return yield* error
       yield* report(error.physicalPage === undefined ? undefined : error.physicalPage - firstPage, error.message)
       return progress.advance(recordPagesPerChapter)
     }

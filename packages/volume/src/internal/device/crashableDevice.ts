@@ -6,8 +6,9 @@
  */
 import { Effect } from "effect"
 import type { Service } from "../../BlockDevice.js"
-import { type InvalidArgument, IoError } from "../../VolumeError.js"
-import { countError, rangeError, readFresh, readIntoAny } from "./deviceAccess.js"
+import { InvalidArgument, IoError } from "../../VolumeError.js"
+import { describeValue } from "../volume/volumeInput.js"
+import { bytesRangeError, countError, readFresh, readIntoAny } from "./deviceAccess.js"
 
 /** How much of the unflushed writes reach the device in a simulated crash. */
 export interface CrashOptions {
@@ -75,7 +76,7 @@ export const makeCrashableDevice = (
 
     // Reads the device, then lays the writes held when the read started over it.
     const readInto = (offset: number, target: Uint8Array): Effect.Effect<void, IoError | InvalidArgument> => {
-      const bad = rangeError(size, "read", offset, target.length)
+      const bad = bytesRangeError(size, "read", offset, target)
       if (bad !== undefined) return Effect.fail(bad)
       return Effect.suspend(() => {
         const snapshot = held.slice()
@@ -88,7 +89,7 @@ export const makeCrashableDevice = (
       read: readFresh(size, readInto),
       readInto,
       write: (offset, data) => {
-        const bad = rangeError(size, "write", offset, data.length)
+        const bad = bytesRangeError(size, "write", offset, data)
         if (bad !== undefined) return Effect.fail(bad)
         return Effect.sync(() => void held.push({ offset, data: data.slice() }))
       },
@@ -101,6 +102,11 @@ export const makeCrashableDevice = (
     const control: CrashControlService = {
       pending: Effect.sync(() => held.length),
       crash: (options = {}) => {
+        if (typeof options !== "object" || options === null) {
+          return Effect.fail(new InvalidArgument({
+            message: `crash options must be an object or omitted, got ${describeValue(options)}`
+          }))
+        }
         const bad = countError("keep", options.keep) ?? countError("tornBytes", options.tornBytes)
         if (bad !== undefined) return Effect.fail(bad)
         return lock.withPermits(1)(Effect.suspend(() => {

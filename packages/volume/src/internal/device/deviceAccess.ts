@@ -6,6 +6,7 @@
 import { Effect } from "effect"
 import type { Service } from "../../BlockDevice.js"
 import { InvalidArgument, type IoError } from "../../VolumeError.js"
+import { describeValue } from "../volume/volumeInput.js"
 
 const isCount = (n: number): boolean => Number.isSafeInteger(n) && n >= 0
 
@@ -27,11 +28,29 @@ export const rangeError = (
   })
 }
 
+/**
+ * {@link rangeError} for an access that moves `bytes` (a write's data, a
+ * `readInto` target), first checking that `bytes` is a Uint8Array at all.
+ */
+export const bytesRangeError = (
+  size: number,
+  operation: "read" | "write",
+  offset: number,
+  bytes: Uint8Array
+): InvalidArgument | undefined =>
+  bytes instanceof Uint8Array
+    ? rangeError(size, operation, offset, bytes.length)
+    : new InvalidArgument({
+      message: `${operation} needs a Uint8Array of bytes, got ${describeValue(bytes)}`
+    })
+
 /** The `InvalidArgument` for a size or offset option that is not a non-negative safe integer. */
 export const countError = (name: string, value: number | undefined): InvalidArgument | undefined =>
   value === undefined || isCount(value)
     ? undefined
-    : new InvalidArgument({ message: `${name} must be a non-negative safe integer, got ${value}` })
+    : new InvalidArgument({
+      message: `${name} must be a non-negative safe integer, got ${describeValue(value)}`
+    })
 
 /**
  * A `read` for a device of `size` bytes built on its unchecked `readInto`:
@@ -55,7 +74,11 @@ export const readIntoAny = (
   device: Service,
   offset: number,
   target: Uint8Array
-): Effect.Effect<void, IoError | InvalidArgument> =>
-  device.readInto !== undefined
+): Effect.Effect<void, IoError | InvalidArgument> => {
+  // A device of the user's may not check its arguments: check the range here.
+  const bad = bytesRangeError(device.size, "read", offset, target)
+  if (bad !== undefined) return Effect.fail(bad)
+  return device.readInto !== undefined
     ? device.readInto(offset, target)
     : Effect.map(device.read(offset, target.length), (bytes) => target.set(bytes))
+}

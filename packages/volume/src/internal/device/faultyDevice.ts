@@ -7,7 +7,7 @@
 import { Deferred, type Duration, Effect } from "effect"
 import type { Service } from "../../BlockDevice.js"
 import { type InvalidArgument, IoError } from "../../VolumeError.js"
-import { rangeError, readIntoAny } from "./deviceAccess.js"
+import { bytesRangeError, rangeError, readIntoAny } from "./deviceAccess.js"
 
 /** A device operation a fault can target. */
 export type Operation = "read" | "write" | "flush"
@@ -185,7 +185,7 @@ export const makeFaultyDevice = (device: Service): { device: Service; control: F
   }
 
   const readInto = (offset: number, target: Uint8Array): Effect.Effect<void, IoError | InvalidArgument> => {
-    const bad = rangeError(size, "read", offset, target.length)
+    const bad = bytesRangeError(size, "read", offset, target)
     if (bad !== undefined) return Effect.fail(bad)
     return before("read", offset, target.length).pipe(
       Effect.zipRight(readIntoAny(device, offset, target)),
@@ -213,7 +213,7 @@ export const makeFaultyDevice = (device: Service): { device: Service; control: F
     },
     readInto,
     write: (offset, data) => {
-      const bad = rangeError(size, "write", offset, data.length)
+      const bad = bytesRangeError(size, "write", offset, data)
       if (bad !== undefined) return Effect.fail(bad)
       return Effect.zipRight(before("write", offset, data.length), device.write(offset, data))
     },

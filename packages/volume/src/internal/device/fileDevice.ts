@@ -7,7 +7,8 @@ import { Effect, type Scope } from "effect"
 import * as fs from "node:fs"
 import type { Service } from "../../BlockDevice.js"
 import { InvalidArgument, IoError } from "../../VolumeError.js"
-import { countError, rangeError, readFresh } from "./deviceAccess.js"
+import { describeValue } from "../volume/volumeInput.js"
+import { bytesRangeError, countError, rangeError, readFresh } from "./deviceAccess.js"
 import { type DirectReader, directReadKey, type WithDirectReader } from "./directRead.js"
 
 /** Options of `BlockDevice.layerFile`. */
@@ -106,6 +107,16 @@ export const makeFileDevice = (
   options: FileOptions = {}
 ): Effect.Effect<Service, IoError | InvalidArgument, Scope.Scope> =>
   Effect.gen(function*() {
+    if (typeof path !== "string" || path === "") {
+      return yield* new InvalidArgument({
+        message: `a device file path must be a non-empty string, got ${path === "" ? "an empty string" : describeValue(path)}`
+      })
+    }
+    if (typeof options !== "object" || options === null) {
+      return yield* new InvalidArgument({
+        message: `"${path}": device file options must be an object or omitted, got ${describeValue(options)}`
+      })
+    }
     const create = options.create === true
     const base = options.offset ?? 0
     const readOnly = options.readOnly === true
@@ -270,11 +281,11 @@ export const makeFileDevice = (
       size,
       read: readFresh(size, (offset, target) => transfer("read", offset, target)),
       readInto: (offset, target) => {
-        const bad = rangeError(size, "read", offset, target.length)
+        const bad = bytesRangeError(size, "read", offset, target)
         return bad === undefined ? transfer("read", offset, target) : Effect.fail(bad)
       },
       write: (offset, data) => {
-        const bad = rangeError(size, "write", offset, data.length)
+        const bad = bytesRangeError(size, "write", offset, data)
         if (bad !== undefined) return Effect.fail(bad)
         return readOnly ? Effect.fail(readOnlyError(offset, data.length)) : transfer("write", offset, data)
       },

@@ -85,11 +85,8 @@ export const make = (
 
     const readChapterIndex: Service["readChapterIndex"] = (virtualChapter) =>
       Effect.suspend((): ReturnType<Service["readChapterIndex"]> => {
-        if (checkVirtualChapter(virtualChapter) !== undefined) {
-          return Effect.fail(new CorruptData({
-            message: `virtual chapter ${String(virtualChapter)} cannot be on a volume: chapters are non-negative integers`
-          }))
-        }
+        const invalid = checkVirtualChapter(virtualChapter)
+        if (invalid !== undefined) return Effect.fail(invalid)
         const chapter = mapToPhysical(virtualChapter)
         const generation = maps.generation(chapter)
         return Effect.flatMap(getChapterIndexPages(chapter), (pages) => {

@@ -33,8 +33,24 @@ export const checkRecords = (geometry: Geometry, records: Uint8Array): InvalidAr
   return undefined
 }
 
-const describe = (value: unknown): string =>
-  value instanceof Uint8Array ? `${value.length} bytes` : value === null ? "null" : typeof value
+/**
+ * A caller's value as an error message shows it: a Uint8Array by its length,
+ * numbers and bigints as written, a short string quoted, anything else by its type.
+ */
+export const describeValue = (value: unknown): string =>
+  value instanceof Uint8Array
+    ? `${value.length} bytes`
+    : typeof value === "number" || typeof value === "bigint"
+    ? String(value)
+    : typeof value === "string"
+    ? JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)
+    : value === null
+    ? "null"
+    : Array.isArray(value)
+    ? "an array"
+    : typeof value
+
+const describe = describeValue
 
 /** An index from 0 to `count` − 1, named `what` in the message. */
 export const checkIndex = (what: string, value: number, count: number): InvalidArgument | undefined =>

@@ -10,6 +10,7 @@ import type { Geometry } from "./Geometry.js"
 import { chapterDeltaList } from "./internal/format/chapterHash.js"
 import { decodeIndexPage } from "./internal/format/indexPageDecoder.js"
 import { packIndexPages } from "./internal/format/indexPagePacker.js"
+import { selectIndexed } from "./internal/format/indexedRecords.js"
 import { buildOpenChapterIndex } from "./internal/format/openChapterIndex.js"
 import { CorruptData, InvalidArgument } from "./VolumeError.js"
 import { checkName, describeValue } from "./internal/volume/volumeInput.js"
@@ -64,15 +65,16 @@ const NONCE_LIMIT = 1n << 64n
  * The `InvalidArgument` for input `packChapter` cannot take, or `undefined`:
  * a nonce that is not a u64 bigint, a virtual chapter that is not a
  * non-negative safe integer, records that are not one whole chapter
- * (`recordsPerChapter` × 32 bytes), or `indexedRecords` not from 0 to
- * `recordsPerChapter`.
+ * (`recordsPerChapter` × 32 bytes), `indexedRecords` not from 0 to
+ * `recordsPerChapter`, or an `indexed` mask shorter than `indexedRecords`.
  */
 export const validatePackInput = (
   geometry: Geometry,
   nonce: bigint,
   virtualChapter: number,
   records: Uint8Array,
-  indexedRecords: number = geometry.recordsPerChapter
+  indexedRecords: number = geometry.recordsPerChapter,
+  indexed?: Uint8Array
 ): InvalidArgument | undefined => {
   const invalid = (message: string) => new InvalidArgument({ message: `ChapterIndex.pack: ${message}` })
   if (typeof nonce !== "bigint" || nonce < 0n || nonce >= NONCE_LIMIT) {
@@ -91,12 +93,17 @@ export const validatePackInput = (
   if (!Number.isSafeInteger(indexedRecords) || indexedRecords < 0 || indexedRecords > geometry.recordsPerChapter) {
     return invalid(`indexedRecords must be an integer from 0 to ${geometry.recordsPerChapter}, got ${describeValue(indexedRecords)}`)
   }
+  if (indexed !== undefined && (!(indexed instanceof Uint8Array) || indexed.length < indexedRecords)) {
+    return invalid(`indexed must be a Uint8Array of at least indexedRecords (${indexedRecords}) bytes, got ${describeValue(indexed)}`)
+  }
   return undefined
 }
 
 /**
  * Builds the index pages of a chapter from its records (32 bytes each, record
- * i on record page floor(i / recordsPerPage)), indexing only records
+ * i on record page floor(i / recordsPerPage)); with `indexed`, only the
+ * records i below `indexedRecords` whose `indexed[i]` is not 0 (collation's
+ * fill copies are left out, as the reference leaves them), else records
  * 0 .. indexedRecords − 1 (the rest of a short chapter are fill copies the
  * reference does not index).
  *
@@ -110,12 +117,17 @@ export const packChapter = (
   nonce: bigint,
   virtualChapter: number,
   records: Uint8Array,
-  indexedRecords: number
+  indexedRecords: number,
+  indexed?: Uint8Array
 ): PackedChapter => {
-  const bad = validatePackInput(geometry, nonce, virtualChapter, records, indexedRecords)
+  const bad = validatePackInput(geometry, nonce, virtualChapter, records, indexedRecords, indexed)
   if (bad !== undefined) throw bad
-  const index = buildOpenChapterIndex(geometry, records, indexedRecords)
-  const packed = packIndexPages(geometry, nonce, virtualChapter, records, index)
+  const selected = indexed === undefined ? undefined : selectIndexed(geometry, records, indexedRecords, indexed)
+  const source = selected === undefined ? records : selected.source
+  const index = selected === undefined
+    ? buildOpenChapterIndex(geometry, records, indexedRecords)
+    : buildOpenChapterIndex(geometry, selected.source, selected.count, selected.pages)
+  const packed = packIndexPages(geometry, nonce, virtualChapter, source, index)
   return {
     pages: packed.pages,
     decoded: packed.decoded,

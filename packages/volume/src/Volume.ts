@@ -54,7 +54,9 @@ export interface Service {
    * Writes virtual chapter `virtualChapter` from up to recordsPerChapter
    * packed 32-byte records (record i goes on record page
    * floor(i / recordsPerPage); a short chapter is padded with copies of its
-   * last record, which are not indexed): index pages, then record pages,
+   * last record, which are not indexed; with `indexed`, one byte per record
+   * given, a record whose byte is 0 is on its record page but not in the
+   * chapter index, as collation's fill copies are): index pages, then record pages,
    * then a flush.
    *
    * Chapters are written in order, as the index does, so that a caller's
@@ -67,7 +69,11 @@ export interface Service {
    * (just opened, before any write or boundary search) any chapter may be
    * written. Anything else is `InvalidArgument`, saying what is allowed.
    */
-  readonly writeChapter: (virtualChapter: number, records: Uint8Array) => Effect.Effect<void, IoError | InvalidArgument>
+  readonly writeChapter: (
+    virtualChapter: number,
+    records: Uint8Array,
+    indexed?: Uint8Array
+  ) => Effect.Effect<void, IoError | InvalidArgument>
   /**
    * The data of `name` in virtual chapter `virtualChapter`; waits for any
    * page reads it needs. A chapter that is not on the volume (never written,

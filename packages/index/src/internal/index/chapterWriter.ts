@@ -41,7 +41,7 @@ const writeOne = (core: Core, chapter: number): Effect.Effect<void> =>
     }
     const collated = collate(core.zones.map((zone) => zone.writing), core.geometry.recordsPerChapter, core.collation)
     if (collated === undefined) return yield* Effect.dieMessage(`chapter ${chapter} closed with no full zone`)
-    const result = yield* Effect.exit(Effect.mapError(core.volume.writeChapter(chapter, collated.records), fromVolume))
+    const result = yield* Effect.exit(Effect.mapError(core.volume.writeChapter(chapter, collated.records, collated.indexed), fromVolume))
     core.writeError = Exit.isFailure(result) ? failureOf(result.cause) : undefined
     if (core.writeError === undefined) core.pageMapLastUpdate = chapter
     else yield* Effect.logError(`writing chapter ${chapter} failed: ${core.writeError.message}`)

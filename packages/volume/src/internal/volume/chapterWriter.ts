@@ -14,7 +14,7 @@ import type { Service as PageCache } from "../../PageCache.js"
 import * as RecordPage from "../../RecordPage.js"
 import { InvalidArgument, type IoError } from "../../VolumeError.js"
 import type { ChapterMaps } from "./chapterMaps.js"
-import { checkRecords, checkVirtualChapter } from "./volumeInput.js"
+import { checkIndexedMask, checkRecords, checkVirtualChapter } from "./volumeInput.js"
 
 /** What the writer works with. */
 export interface ChapterWriterContext {
@@ -31,7 +31,11 @@ export interface ChapterWriterContext {
 
 /** The chapter writer of a volume. */
 export interface ChapterWriter {
-  readonly writeChapter: (virtualChapter: number, records: Uint8Array) => Effect.Effect<void, IoError | InvalidArgument>
+  readonly writeChapter: (
+    virtualChapter: number,
+    records: Uint8Array,
+    indexed?: Uint8Array
+  ) => Effect.Effect<void, IoError | InvalidArgument>
   /** The caller forgot a virtual chapter (Volume.forgetChapter): its physical chapter may be written out of turn. */
   readonly forgot: (virtualChapter: number) => void
   /** A boundary search found `highest` the newest chapter: if no write said otherwise, it is the newest. */
@@ -71,9 +75,9 @@ export const makeChapterWriter = (context: ChapterWriterContext): Effect.Effect<
 
     // Packing fails only when a geometry's last index page cannot hold even the
     // empty lists the data leaves for it (the reference's OVERFLOW).
-    const packChapter = (virtualChapter: number, records: Uint8Array, count: number) => {
+    const packChapter = (virtualChapter: number, records: Uint8Array, count: number, indexed: Uint8Array | undefined) => {
       try {
-        return ChapterIndex.packChapter(geometry, nonce, virtualChapter, records, count)
+        return ChapterIndex.packChapter(geometry, nonce, virtualChapter, records, count, indexed)
       } catch (cause) {
         return new InvalidArgument({
           message: `the index of chapter ${virtualChapter} does not fit its ${indexPagesPerChapter} index pages: ` +
@@ -107,14 +111,15 @@ export const makeChapterWriter = (context: ChapterWriterContext): Effect.Effect<
       chapterBufferInUse = false
     }
 
-    const writeChapter: ChapterWriter["writeChapter"] = (virtualChapter, records) =>
+    const writeChapter: ChapterWriter["writeChapter"] = (virtualChapter, records, indexed) =>
       Effect.suspend((): ReturnType<ChapterWriter["writeChapter"]> => {
-        const invalid = checkVirtualChapter(virtualChapter) ?? checkRecords(geometry, records)
+        const invalid = checkVirtualChapter(virtualChapter) ?? checkRecords(geometry, records) ??
+          checkIndexedMask(records, indexed)
         if (invalid !== undefined) return Effect.fail(invalid)
         const chapter = mapToPhysicalChapter(geometry, virtualChapter)
         const count = records.length / 32
         const full = count === recordsPerChapter ? records : padChapter(records, recordsPerChapter)
-        const packed = packChapter(virtualChapter, full, count)
+        const packed = packChapter(virtualChapter, full, count, indexed)
         if (packed instanceof InvalidArgument) return Effect.fail(packed)
         // The whole chapter is contiguous on the device: index pages, then
         // record pages, laid out under the write lock (the buffer is shared).

@@ -57,3 +57,11 @@ export const checkIndex = (what: string, value: number, count: number): InvalidA
   Number.isSafeInteger(value) && value >= 0 && value < count
     ? undefined
     : new InvalidArgument({ message: `${what} must be an integer from 0 to ${count - 1}, got ${String(value)}` })
+
+/** The optional indexed mask of a chapter write: one byte per record given, or the InvalidArgument. */
+export const checkIndexedMask = (records: Uint8Array, indexed: Uint8Array | undefined): InvalidArgument | undefined =>
+  indexed === undefined || (indexed instanceof Uint8Array && indexed.length === records.length / 32)
+    ? undefined
+    : new InvalidArgument({
+      message: `indexed must be a Uint8Array of one byte per record (${records.length / 32}), got ${describe(indexed)}`
+    })

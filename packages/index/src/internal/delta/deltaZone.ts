@@ -168,8 +168,9 @@ export class DeltaZone extends DeltaMemory {
     const view = this.view
     const start = this.floats[list * FLOATS]!
     const base = Math.floor(start / 8)
-    const phase = start - base * 8
-    const end = phase + this.halves[list * HALVES + 8]!
+    // Small integers (below 2^17), so the loop's positions stay int32 in optimized code.
+    const phase = (start - base * 8) | 0
+    const end = (phase + this.halves[list * HALVES + 8]!) | 0
     const valueBits = this.valueBits
     const fixedBits = valueBits + this.minBits
     const oneWindow = fixedBits <= 25

@@ -18,7 +18,7 @@ import {
   writeWideBitsAt
 } from "@effect-uds/volume/internal/format/bitStream"
 import { keyCodeBitsWith, keyCodeZeros, NAME_BITS } from "@effect-uds/volume/internal/format/deltaCode"
-import { DeltaMemory } from "./deltaMemory.js"
+import { CHECKPOINTS, DeltaMemory, FLOATS, HALVES, KEY_WORD, OFFSET_HALF, WORDS } from "./deltaMemory.js"
 import { CORRUPT_DATA, OK, OVERFLOW } from "./status.js"
 
 /** The field widths and key code constants of a delta index. */
@@ -51,8 +51,6 @@ export class DeltaCursor {
   collision = false
 }
 
-/** Checkpoints per list. */
-const CHECKPOINTS = 7
 const NO_CHECKPOINT = 0xffff
 /** Lists shorter than this are walked from the start. */
 const CHECKPOINT_MIN_BITS = 768
@@ -71,14 +69,10 @@ export class DeltaZone extends DeltaMemory {
   /** Bits of a collision entry: value, an all-zero key field, the name. */
   readonly collisionBits: number
 
-  /**
-   * Search checkpoints: per list, up to CHECKPOINTS entry positions (bit
-   * offset, NONE when unset) with the key before each, set by a walk of the
-   * list at each 1/8 of its bits and kept exact through every
-   * change, so a search walks from the nearest one instead of from the start.
-   */
-  private readonly checkpointOffsets: Uint16Array
-  private readonly checkpointKeys: Uint32Array
+  // Search checkpoints (in the list records): per list, CHECKPOINTS entry positions (bit offset,
+  // NO_CHECKPOINT when unset) with the key before each, set by a walk of the list at each
+  // 1/(CHECKPOINTS + 1) of its bits and kept exact through every change, so a search walks from
+  // the nearest one instead of from the start.
 
   recordCount = 0
   collisionCount = 0
@@ -91,21 +85,15 @@ export class DeltaZone extends DeltaMemory {
     this.minBits = coding.minBits
     this.minKeys = coding.minKeys
     this.incrKeys = coding.incrKeys
-    this.checkpointOffsets = new Uint16Array((listCount + 2) * CHECKPOINTS).fill(NO_CHECKPOINT)
-    this.checkpointKeys = new Uint32Array((listCount + 2) * CHECKPOINTS)
     this.valueMask = coding.valueBits >= 31 ? -1 : (1 << coding.valueBits) - 1
     this.collisionBits = coding.valueBits + coding.minBits + NAME_BITS
-  }
-
-  override get memoryBytes(): number {
-    return super.memoryBytes + this.checkpointOffsets.byteLength + this.checkpointKeys.byteLength
   }
 
   /** Empties every list; the live entries count as discarded. */
   override reset(): void {
     super.reset()
-    // Called by the base constructor before the checkpoints exist.
-    this.checkpointOffsets?.fill(NO_CHECKPOINT)
+    const halves = this.halves
+    for (let d = 0; d < this.listCount + 2; d++) halves.fill(NO_CHECKPOINT, d * HALVES + OFFSET_HALF, d * HALVES + OFFSET_HALF + CHECKPOINTS)
     this.discardCount += this.recordCount
     this.recordCount = 0
     this.collisionCount = 0
@@ -178,10 +166,11 @@ export class DeltaZone extends DeltaMemory {
     // The hot loop of the index: one 32-bit window per entry in the usual case (value and key field in
     // one window, the zeros of a long code in a second one), everything in locals.
     const view = this.view
-    const start = this.starts[list]!
+    const start = this.floats[list * FLOATS]!
     const base = Math.floor(start / 8)
-    const phase = start - base * 8
-    const end = phase + this.sizes[list]!
+    // Small integers (below 2^17), so the loop's positions stay int32 in optimized code.
+    const phase = (start - base * 8) | 0
+    const end = (phase + this.halves[list * HALVES + 8]!) | 0
     const valueBits = this.valueBits
     const fixedBits = valueBits + this.minBits
     const oneWindow = fixedBits <= 25
@@ -193,15 +182,16 @@ export class DeltaZone extends DeltaMemory {
     let key = 0
     cursor.list = list
     if (end - phase >= CHECKPOINT_MIN_BITS) {
-      const first = list * CHECKPOINTS
-      const offsets = this.checkpointOffsets
-      if (offsets[first] === NO_CHECKPOINT) this.setCheckpoints(list)
-      const keys = this.checkpointKeys
-      for (let j = first + CHECKPOINTS - 1; j >= first; j--) {
-        const offset = offsets[j]!
-        if (offset !== NO_CHECKPOINT && keys[j]! < address) {
+      const halves = this.halves
+      const first = list * HALVES + OFFSET_HALF
+      if (halves[first] === NO_CHECKPOINT) this.setCheckpoints(list)
+      const words = this.words
+      for (let j = CHECKPOINTS - 1; j >= 0; j--) {
+        const offset = halves[first + j]!
+        const before = words[list * WORDS + KEY_WORD + j]!
+        if (offset !== NO_CHECKPOINT && before < address) {
           at = phase + offset
-          key = keys[j]!
+          key = before
           break
         }
       }
@@ -252,19 +242,20 @@ export class DeltaZone extends DeltaMemory {
     return OK
   }
 
-  // Walks list `list` and sets its checkpoints at the first entries from each 1/8 of its bits.
+  // Walks list `list` and sets its checkpoints at the first entries from each 1/(CHECKPOINTS + 1) of its bits.
   private setCheckpoints(list: number): void {
-    const start = this.starts[list]!
+    const start = this.floats[list * FLOATS]!
     const base = Math.floor(start / 8)
     const phase = start - base * 8
-    const size = this.sizes[list]!
-    const first = list * CHECKPOINTS
+    const size = this.halves[list * HALVES + 8]!
+    const first = list * HALVES + OFFSET_HALF
+    const firstKey = list * WORDS + KEY_WORD
     let j = 0
     let key = 0
     for (let offset = 0; offset < size && j < CHECKPOINTS;) {
       if (offset > 0 && offset >= ((j + 1) * size) / (CHECKPOINTS + 1)) {
-        this.checkpointOffsets[first + j] = offset
-        this.checkpointKeys[first + j] = key
+        this.halves[first + j] = offset
+        this.words[firstKey + j] = key
         j++
         continue
       }
@@ -274,15 +265,15 @@ export class DeltaZone extends DeltaMemory {
       key += decodedDelta
       offset += bits
     }
-    if (j < CHECKPOINTS) this.checkpointOffsets.fill(NO_CHECKPOINT, first, first + CHECKPOINTS)
+    if (j < CHECKPOINTS) this.halves.fill(NO_CHECKPOINT, first, first + CHECKPOINTS)
   }
 
   // The list changed size by `change` bits after bit `offset`: checkpoints beyond it move with the bits.
   private shiftCheckpoints(list: number, offset: number, change: number): void {
-    const offsets = this.checkpointOffsets
-    for (let j = list * CHECKPOINTS; j < (list + 1) * CHECKPOINTS; j++) {
-      const at = offsets[j]!
-      if (at !== NO_CHECKPOINT && at > offset) offsets[j] = at + change
+    const halves = this.halves
+    for (let j = list * HALVES + OFFSET_HALF; j < list * HALVES + OFFSET_HALF + CHECKPOINTS; j++) {
+      const at = halves[j]!
+      if (at !== NO_CHECKPOINT && at > offset) halves[j] = at + change
     }
   }
 
@@ -373,14 +364,14 @@ export class DeltaZone extends DeltaMemory {
   }
 
   private encodeAt(list: number, offset: number, value: number, delta: number, name: Uint8Array | undefined): void {
-    const start = this.starts[list]!
+    const start = this.floats[list * FLOATS]!
     const base = Math.floor(start / 8)
     this.encode(this.bytes, base, start - base * 8 + offset, value, delta, name)
   }
 
   /** Overwrites the value of the entry at the cursor. */
   setValue(cursor: DeltaCursor, value: number): void {
-    const start = this.starts[cursor.list]!
+    const start = this.floats[cursor.list * FLOATS]!
     const base = Math.floor(start / 8)
     writeWideBitsAt(this.bytes, base, start - base * 8 + cursor.offset, value, this.valueBits)
     cursor.value = value
@@ -393,19 +384,19 @@ export class DeltaZone extends DeltaMemory {
    */
   removeEntry(cursor: DeltaCursor): number {
     const status = this.removeAt(cursor.list, cursor.offset, cursor.entryBits, cursor.delta, cursor.collision)
-    if (status === OK) cursor.atEnd = cursor.offset >= this.sizes[cursor.list]!
+    if (status === OK) cursor.atEnd = cursor.offset >= this.size(cursor.list)
     return status
   }
 
   private removeAt(list: number, offset: number, bits: number, delta: number, collision: boolean): number {
-    const size = this.sizes[list]!
+    const size = this.size(list)
     if (collision || offset + bits >= size) {
       this.deleteBits(list, offset, bits)
       // A checkpoint at the next entry now sits at `offset`, with the same key before it.
       this.shiftCheckpoints(list, offset, -bits)
       if (collision) this.collisionCount--
     } else {
-      const start = this.starts[list]!
+      const start = this.floats[list * FLOATS]!
       const base = Math.floor(start / 8)
       const phase = start - base * 8
       const nextBits = this.decode(this.bytes, base, phase + offset + bits, phase + size, false)
@@ -419,15 +410,16 @@ export class DeltaZone extends DeltaMemory {
       this.deleteBits(list, offset, removed)
       this.encodeAt(list, offset, nextValue, merged, undefined)
       // The next entry moved to `offset`: a checkpoint on it now has the removed entry's key before it.
-      const offsets = this.checkpointOffsets
-      for (let j = list * CHECKPOINTS; j < (list + 1) * CHECKPOINTS; j++) {
-        const at = offsets[j]!
+      const halves = this.halves
+      for (let j = 0; j < CHECKPOINTS; j++) {
+        const half = list * HALVES + OFFSET_HALF + j
+        const at = halves[half]!
         if (at === NO_CHECKPOINT || at <= offset) continue
         if (at === offset + bits) {
-          offsets[j] = offset
-          this.checkpointKeys[j] = this.checkpointKeys[j]! - delta
+          halves[half] = offset
+          this.words[list * WORDS + KEY_WORD + j] = this.words[list * WORDS + KEY_WORD + j]! - delta
         } else {
-          offsets[j] = at - removed
+          halves[half] = at - removed
         }
       }
     }
@@ -446,11 +438,11 @@ export class DeltaZone extends DeltaMemory {
     const modulus = 2 ** this.valueBits
     let smallest = modulus - 1
     let offset = 0
-    while (offset < this.sizes[list]!) {
-      const listStart = this.starts[list]!
+    while (offset < this.size(list)) {
+      const listStart = this.start(list)
       const base = Math.floor(listStart / 8)
       const phase = listStart - base * 8
-      const bits = this.decode(this.bytes, base, phase + offset, phase + this.sizes[list]!, offset === 0)
+      const bits = this.decode(this.bytes, base, phase + offset, phase + this.size(list), offset === 0)
       if (bits < 0) return -1
       let distance = decodedValue - start
       if (distance < 0) distance += modulus

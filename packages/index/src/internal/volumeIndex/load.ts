@@ -116,7 +116,7 @@ const readHeaders = (
     if (headerFirst !== first || first + n > listCount) {
       fail(`volume index stream ${i} holds lists ${headerFirst}..${headerFirst + n - 1}; expected lists from ${first}, at most up to ${listCount - 1}`)
     }
-    for (let j = 0; j < n; j++) sub.flushChapters[first + j] = reader.safe("a flush chapter")
+    for (let j = 0; j < n; j++) sub.setFlushChapter(first + j, reader.safe("a flush chapter"))
     reader.magic(DI_MAGIC, "the DI header")
     const zone = reader.u32("the zone number")
     const zoneCount = reader.u32("the zone count")
@@ -133,7 +133,7 @@ const readHeaders = (
       const list = first + j
       const z = Math.floor(list / listsPerZone)
       const deltaZone = sub.zones[z]!
-      deltaZone.sizes[list - z * listsPerZone + 1] = size
+      deltaZone.setSize(list - z * listsPerZone + 1, size)
       deltaZone.usedBits += size
       if (size > 0) filled++
     }
@@ -175,11 +175,11 @@ const readLists = (sub: SubIndex, reader: Reader, count: number, seen: Uint8Arra
     const z = Math.floor(list / listsPerZone)
     const zone = sub.zones[z]!
     const descriptor = list - z * listsPerZone + 1
-    const size = zone.sizes[descriptor]!
+    const size = zone.size(descriptor)
     if (size === 0 || seen[list] === 1) fail(`${where} is for list ${list}, which is empty or was given already`)
     if (byteCount !== Math.ceil((bitOffset + size) / 8)) fail(`${where} has ${byteCount} bytes for ${size} bits at offset ${bitOffset}`)
     seen[list] = 1
-    const start = zone.starts[descriptor]!
+    const start = zone.start(descriptor)
     const byte = Math.floor(start / 8)
     copyBits(reader.bytes, data, bitOffset, zone.bytes, byte, start - byte * 8, size)
   }

@@ -35,7 +35,7 @@ const headerBytes = (sub: SubIndex, z: number): number => {
 const listBytes = (sub: SubIndex, z: number): number => {
   const zone = sub.zones[z]!
   let bytes = 0
-  for (let d = 1; d <= zone.listCount; d++) if (zone.sizes[d]! > 0) bytes += LIST_HEADER_BYTES + zone.byteSize(d)
+  for (let d = 1; d <= zone.listCount; d++) if (zone.size(d) > 0) bytes += LIST_HEADER_BYTES + zone.byteSize(d)
   return bytes
 }
 
@@ -51,7 +51,7 @@ const writeHeaders = (view: DataView, at: number, sub: SubIndex, z: number, nonc
   view.setUint32(at + 32, first, true)
   view.setUint32(at + 36, n, true)
   at += MI5_BYTES
-  for (let i = 0; i < n; i++, at += 8) view.setBigUint64(at, u64(sub.flushChapters[first + i]!), true)
+  for (let i = 0; i < n; i++, at += 8) view.setBigUint64(at, u64(zone.flushChapter(i + 1)), true)
   writeAscii(bytes, at, DI_MAGIC)
   view.setUint32(at + 8, z, true)
   view.setUint32(at + 12, sub.zones.length, true)
@@ -60,7 +60,7 @@ const writeHeaders = (view: DataView, at: number, sub: SubIndex, z: number, nonc
   view.setBigUint64(at + 24, u64(zone.recordCount), true)
   view.setBigUint64(at + 32, u64(zone.collisionCount), true)
   at += DI_BYTES
-  for (let d = 1; d <= n; d++, at += 2) view.setUint16(at, zone.sizes[d]!, true)
+  for (let d = 1; d <= n; d++, at += 2) view.setUint16(at, zone.size(d), true)
   return at
 }
 
@@ -69,11 +69,11 @@ const writeLists = (view: DataView, at: number, sub: SubIndex, z: number): numbe
   const zone = sub.zones[z]!
   const first = z * sub.sizing.listsPerZone
   for (let d = 1; d <= zone.listCount; d++) {
-    if (zone.sizes[d] === 0) continue
+    if (zone.size(d) === 0) continue
     const length = zone.byteSize(d)
     const from = zone.byteStart(d)
     bytes[at] = sub.sizing.tag
-    bytes[at + 1] = zone.starts[d]! % 8
+    bytes[at + 1] = zone.start(d) % 8
     view.setUint16(at + 2, length, true)
     view.setUint32(at + 4, first + d - 1, true)
     bytes.set(zone.bytes.subarray(from, from + length), at + LIST_HEADER_BYTES)

@@ -20,8 +20,6 @@ const scratchCursor = new DeltaCursor()
 /** A sub-index: zones of delta lists, flush chapters, chapter windows. */
 export class SubIndex {
   readonly zones: ReadonlyArray<DeltaZone>
-  /** The flush chapter F of each list (§4.3). */
-  readonly flushChapters: Float64Array
   /** Per zone: the chapter window [low, high] and the early expiries. */
   readonly low: Float64Array
   readonly high: Float64Array
@@ -38,7 +36,6 @@ export class SubIndex {
       zones.push(new DeltaZone(zoneBytes, Math.min(listsPerZone, listCount - z * listsPerZone), coding))
     }
     this.zones = zones
-    this.flushChapters = new Float64Array(listCount)
     this.low = new Float64Array(zoneCount)
     this.high = new Float64Array(zoneCount)
     this.earlyFlushes = new Float64Array(zoneCount)
@@ -48,9 +45,20 @@ export class SubIndex {
 
   /** Bytes of the typed arrays this sub-index holds. */
   get memoryBytes(): number {
-    let bytes = this.flushChapters.byteLength + this.low.byteLength + this.high.byteLength + this.earlyFlushes.byteLength
+    let bytes = this.low.byteLength + this.high.byteLength + this.earlyFlushes.byteLength
     for (const zone of this.zones) bytes += zone.memoryBytes
     return bytes
+  }
+
+  /** The flush chapter F of list `list` (§4.3), kept in its zone's list record. */
+  flushChapter(list: number): number {
+    const zone = this.zoneOfList(list)
+    return this.zones[zone]!.flushChapter(list - zone * this.sizing.listsPerZone + 1)
+  }
+
+  setFlushChapter(list: number, chapter: number): void {
+    const zone = this.zoneOfList(list)
+    this.zones[zone]!.setFlushChapter(list - zone * this.sizing.listsPerZone + 1, chapter)
   }
 
   /** The list of `name` in this sub-index. */
@@ -86,8 +94,8 @@ export class SubIndex {
     record.name = name
     record.found = false
     const low = this.low[zone]!
-    const flushChapter = this.flushChapters[list]!
-    if (flushChapter < low && this.flush(deltaZone, descriptor, list, zone, flushChapter, low) !== OK) {
+    const flushChapter = deltaZone.flushChapter(descriptor)
+    if (flushChapter < low && this.flush(deltaZone, descriptor, zone, flushChapter, low) !== OK) {
       record.problem = `volume index list ${list} does not decode`
       return CORRUPT_DATA
     }
@@ -101,7 +109,7 @@ export class SubIndex {
   }
 
   // Removes the list's entries of chapters below low and sets its new flush chapter (§5.2 step 3).
-  private flush(deltaZone: DeltaZone, descriptor: number, list: number, zone: number, flushChapter: number, low: number): number {
+  private flush(deltaZone: DeltaZone, descriptor: number, zone: number, flushChapter: number, low: number): number {
     const modulus = this.modulus
     const start = flushChapter % modulus
     const count = Math.min(low - flushChapter, modulus)
@@ -111,7 +119,7 @@ export class SubIndex {
     let rolling = (oldest - (low % modulus)) % modulus
     if (rolling < 0) rolling += modulus
     const high = this.high[zone]!
-    this.flushChapters[list] = Math.min(low + rolling, high)
+    deltaZone.setFlushChapter(descriptor, Math.min(low + rolling, high))
     return OK
   }
 

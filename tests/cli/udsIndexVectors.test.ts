@@ -75,7 +75,20 @@ describe.skipIf(!vectorsPresent).concurrent(`uds-index on index-tiny (subprocess
     const { status, stdout } = await runIndexCli("verify", file)
     assert.strictEqual(status, 0, stdout)
     assert.include(stdout, "2 save slots checked (2 saved")
+    assert.include(stdout, "volume index: all 100000 entries point at live chapters")
     assert.include(stdout, "no problems found")
+  })
+
+  it("verify of a copy whose saved volume index has entries past its newest chapter exits 1 naming them", async () => {
+    const copy = path.join(dir, "volume-index-damaged.bin")
+    fs.copyFileSync(file, copy)
+    fs.chmodSync(copy, 0o644)
+    // Slot 1's volume index zone 0 starts at block 1506; its MI5 header's high (u64 at +24) goes from 3 to 2,
+    // so the 1696 entries of open chapter 3 point past it.
+    overwrite(copy, 1506 * 4096 + 24, Uint8Array.of(2, 0, 0, 0, 0, 0, 0, 0))
+    const { status, stdout } = await runIndexCli("verify", copy)
+    assert.strictEqual(status, 1, stdout)
+    assert.include(stdout, "volume index: 1696 of 100000 entries point past the newest chapter")
   })
 
   it("verify of a copy with a save slot header damaged exits 1 naming the slot and what is wrong", async () => {

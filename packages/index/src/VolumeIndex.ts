@@ -248,6 +248,46 @@ export const window = (
 }
 
 /**
+ * What a walk over every entry found (for verification; nothing changes).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface EntryCheck {
+  /** Entries in all lists. */
+  readonly entries: number
+  /** Entries of chapters that left the window but were not flushed yet (harmless: the next get drops them). */
+  readonly expired: number
+  /** Entries whose chapter is above the window's newest chapter: no valid index has them. */
+  readonly aboveHigh: number
+  /** The first list (in sub-index order) whose bits do not decode, if any. */
+  readonly undecodableList: number | undefined
+}
+
+/**
+ * Walks every entry of every list and says whether each points at a live
+ * chapter of the window (§4.2, §4.3). Read-only; costs a full decode, so it
+ * is for `verify`, not for requests.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const checkEntries = (index: VolumeIndex): EntryCheck => {
+  let entries = 0
+  let expired = 0
+  let aboveHigh = 0
+  let undecodableList: number | undefined
+  for (const sub of index.subIndexes) {
+    const check = sub.checkEntries()
+    entries += check.entries
+    expired += check.expired
+    aboveHigh += check.aboveHigh
+    undecodableList ??= check.undecodable
+  }
+  return { entries, expired, aboveHigh, undecodableList }
+}
+
+/**
  * The index's counters and memory.
  *
  * @since 0.1.0

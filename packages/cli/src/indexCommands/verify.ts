@@ -2,7 +2,8 @@
  * `uds-index verify FILE`, read-only: the layout checks (super block,
  * configuration, both save slots, the current save's chapters and open
  * chapter), then that the newest save loads (no rebuild needed), then every
- * chapter of the volume as `uds-volume verify` checks it. Exit 1 when
+ * chapter of the volume as `uds-volume verify` checks it, and that every
+ * entry of the saved volume index points at a live chapter. Exit 1 when
  * anything is wrong, each problem printed on its own line.
  *
  * @since 0.1.0
@@ -13,6 +14,7 @@ import { CheckFailed } from "../CliError.js"
 import { checkVolume, volumeCheckText } from "../commands/verify.js"
 import { layoutProblems } from "../indexFile/layoutProblems.js"
 import { readLayoutReport } from "../indexFile/layoutReport.js"
+import { checkSavedVolumeIndex } from "../indexFile/volumeIndexCheck.js"
 import { withIndexReadOnly } from "../indexFile/openIndex.js"
 import { withReadOnlyFile } from "../indexFile/storedConfig.js"
 import { locateVolume } from "../locateVolume.js"
@@ -40,7 +42,8 @@ const saveLoads = (file: string, hasSave: boolean) =>
 /** The `verify` command. */
 export const verify = Command.make("verify", { file: indexFileArg, json: jsonFlag }, ({ file, json }) =>
   Effect.gen(function*() {
-    const report = yield* withReadOnlyFile(file, (fd, size) => readLayoutReport(file, fd, size))
+    const { report, volumeIndex } = yield* withReadOnlyFile(file, (fd, size) =>
+      Effect.map(readLayoutReport(file, fd, size), (report) => ({ report, volumeIndex: checkSavedVolumeIndex(fd, report) })))
     const problems = [...layoutProblems(report)]
     const saved = report.slots.filter((slot) => slot.state === "saved").length
     const layoutText = `layout: super block, configuration and ${plural(report.slots.length, "save slot")} checked ` +
@@ -49,6 +52,8 @@ export const verify = Command.make("verify", { file: indexFileArg, json: jsonFla
     const load = yield* saveLoads(file, report.current !== null)
     if (load.problem !== undefined) problems.push(load.problem)
     if (!json) yield* Console.log([...(load.problem === undefined ? [] : [load.problem]), load.text].join("\n"))
+    if (volumeIndex.problem !== null) problems.push(volumeIndex.problem)
+    if (!json) yield* Console.log(volumeIndex.text)
     const volume = yield* checkVolume(yield* locateVolume(file, noVolumeFlags), json)
     problems.push(...volume.problems.map((problem) => `volume: ${problem.text}`))
     const summary = problems.length === 0 ? "no problems found" : `${plural(problems.length, "problem")} found`
@@ -58,6 +63,7 @@ export const verify = Command.make("verify", { file: indexFileArg, json: jsonFla
         saved,
         current: report.current,
         loads: load.problem === undefined,
+        volumeIndexEntries: volumeIndex.entries,
         volume: { boundaries: volume.boundaries, ...volume.tally, problems: volume.problems },
         problems
       }))
@@ -66,6 +72,7 @@ export const verify = Command.make("verify", { file: indexFileArg, json: jsonFla
     }
     if (problems.length > 0) return yield* new CheckFailed({ message: `${file}: ${summary}` })
   })).pipe(Command.withDescription(
-    "check a whole index, read-only: its layout and save slots, that the newest save loads, and every chapter " +
-      "of its volume (as uds-volume verify); exit 1 naming each problem found"
+    "check a whole index, read-only: its layout and save slots, that the newest save loads, every entry of its " +
+      "volume index points at a live chapter, and every chapter of its volume (as uds-volume verify); exit 1 " +
+      "naming each problem found"
   ))

@@ -429,6 +429,25 @@ export class DeltaZone extends DeltaMemory {
   }
 
   /**
+   * Calls `visit` with the value of every entry of list `list`, changing
+   * nothing; returns the number of entries, or -1 when the list does not decode.
+   */
+  forEachValue(list: number, visit: (value: number) => void): number {
+    const listStart = this.start(list)
+    const base = Math.floor(listStart / 8)
+    const phase = listStart - base * 8
+    const end = phase + this.size(list)
+    let entries = 0
+    for (let at = phase; at < end; entries++) {
+      const bits = this.decode(this.bytes, base, at, end, at === phase)
+      if (bits < 0) return -1
+      visit(decodedValue)
+      at += bits
+    }
+    return entries
+  }
+
+  /**
    * Removes every entry of list `list` whose value v has
    * ((v − start) mod 2^valueBits) < count (volume-index.md §5.2) and returns
    * the smallest such distance among the entries left (2^valueBits − 1 when

@@ -108,6 +108,37 @@ export class SubIndex {
     return OK
   }
 
+  /**
+   * Walks every entry without changing anything (for verification): counts
+   * the entries, those expired but not yet flushed (§4.3, chapter below low),
+   * and those whose chapter lies above the zone's high, which no valid index
+   * holds. Returns the first list that does not decode, if any.
+   */
+  checkEntries(): { entries: number; expired: number; aboveHigh: number; undecodable: number | undefined } {
+    const modulus = this.modulus
+    let entries = 0
+    let expired = 0
+    let aboveHigh = 0
+    let undecodable: number | undefined
+    for (let list = 0; list < this.sizing.listCount; list++) {
+      const zone = this.zoneOfList(list)
+      const low = this.low[zone]!
+      const high = this.high[zone]!
+      const flushChapter = this.flushChapter(list)
+      const start = flushChapter % modulus
+      const count = flushChapter < low ? Math.min(low - flushChapter, modulus) : 0
+      const counted = this.zones[zone]!.forEachValue(list - zone * this.sizing.listsPerZone + 1, (value) => {
+        let distance = (value - start) % modulus
+        if (distance < 0) distance += modulus
+        if (distance < count) expired++
+        else if (this.toVirtual(zone, value) > high) aboveHigh++
+      })
+      if (counted < 0) undecodable ??= list
+      else entries += counted
+    }
+    return { entries, expired, aboveHigh, undecodable }
+  }
+
   // Removes the list's entries of chapters below low and sets its new flush chapter (§5.2 step 3).
   private flush(deltaZone: DeltaZone, descriptor: number, zone: number, flushChapter: number, low: number): number {
     const modulus = this.modulus

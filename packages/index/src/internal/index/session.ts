@@ -88,7 +88,8 @@ const launch = (core: Core, type: RequestType, name: Uint8Array, data: Uint8Arra
       _tag: "request",
       type,
       name: name.slice(),
-      data: data.slice(),
+      // Only POST and UPDATE store their data; the others pass the shared NO_DATA.
+      data: data === NO_DATA ? NO_DATA : data.slice(),
       done: resume,
       admitted: false,
       cancelled: false

@@ -86,6 +86,40 @@ describe("Index session rules", () => {
       yield* withIndex(config, bytes, { open: "loadNoRebuild" }, (index) => Effect.map(index.stats, (s) => assert.isAbove(s.entriesIndexed, 0)))
     }), 120_000)
 
+  it.effect("callers interrupted while they wait outside a full inbox are dropped; the rest answer with their own data", () =>
+    Effect.gen(function*() {
+      // Far more posts at once than a zone's inbox admits (1,024), so most wait outside it.
+      const count = 4000
+      const names = seedNames(count, 7)
+      const bytes = deviceBytes(config)
+      yield* withIndex(config, bytes, { open: "create" }, (index) =>
+        Effect.gen(function*() {
+          const posting = yield* Effect.fork(Effect.forEach(
+            Array.from({ length: count }, (_, k) => k),
+            (k) => index.post(nameAt(names, k), dataOf(k)),
+            { concurrency: "unbounded", discard: true }
+          ))
+          for (let i = 0; i < 20; i++) yield* Effect.yieldNow()
+          yield* Fiber.interrupt(posting)
+          // Completes only when no dropped request is still counted in flight.
+          yield* index.flush
+          let found = 0
+          for (let k = 0; k < count; k++) {
+            const result = yield* index.queryNoUpdate(nameAt(names, k))
+            if (result.found) {
+              found++
+              assert.strictEqual(dataValue(result), k)
+            }
+          }
+          assert.isBelow(found, count, "the interrupted callers' posts were dropped")
+          assert.isAbove(found, 0)
+          assert.strictEqual((yield* index.stats).entriesIndexed, found)
+          const fresh = nameAt(seedNames(1, 98), 0)
+          assert.isFalse((yield* index.post(fresh, dataOf(3))).found)
+          assert.strictEqual(dataValue(yield* index.query(fresh)), 3)
+        }))
+    }), 120_000)
+
   it.effect("flush waits for the chapter writer: after it the closed chapter is on the device", () =>
     Effect.gen(function*() {
       const names = seedNames(PER_CHAPTER)

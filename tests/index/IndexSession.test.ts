@@ -11,6 +11,20 @@ const PER_CHAPTER = config.geometry.recordsPerChapter
 const dataValue = (result: Index.Result): number =>
   Option.isSome(result.oldData) ? new DataView(result.oldData.value.buffer).getUint32(0, true) : -1
 
+/** How many of the first `count` names are found, each checked to hold its own data. */
+const foundWithOwnData = (index: Index.Service, names: Uint8Array, count: number) =>
+  Effect.gen(function*() {
+    let found = 0
+    for (let k = 0; k < count; k++) {
+      const result = yield* index.queryNoUpdate(nameAt(names, k))
+      if (result.found) {
+        found++
+        assert.strictEqual(dataValue(result), k)
+      }
+    }
+    return found
+  })
+
 describe("Index session rules", () => {
   it.effect("a failed chapter write fails the next close's request and disables the index until it is reopened", () =>
     Effect.gen(function*() {
@@ -66,14 +80,7 @@ describe("Index session rules", () => {
           for (let i = 0; i < 2000; i++) yield* Effect.yieldNow()
           yield* Effect.forEach(fibers, Fiber.interrupt, { discard: true })
           yield* index.flush
-          let found = 0
-          for (let k = 0; k < count; k++) {
-            const result = yield* index.queryNoUpdate(nameAt(names, k))
-            if (result.found) {
-              found++
-              assert.strictEqual(dataValue(result), k)
-            }
-          }
+          const found = yield* foundWithOwnData(index, names, count)
           assert.isBelow(found, count, "the interruption stopped some posts")
           assert.isAbove(found, 0)
           const stats = yield* index.stats
@@ -103,14 +110,7 @@ describe("Index session rules", () => {
           yield* Fiber.interrupt(posting)
           // Completes only when no dropped request is still counted in flight.
           yield* index.flush
-          let found = 0
-          for (let k = 0; k < count; k++) {
-            const result = yield* index.queryNoUpdate(nameAt(names, k))
-            if (result.found) {
-              found++
-              assert.strictEqual(dataValue(result), k)
-            }
-          }
+          const found = yield* foundWithOwnData(index, names, count)
           assert.isBelow(found, count, "the interrupted callers' posts were dropped")
           assert.isAbove(found, 0)
           assert.strictEqual((yield* index.stats).entriesIndexed, found)

@@ -11,6 +11,20 @@ const PER_CHAPTER = config.geometry.recordsPerChapter
 const dataValue = (result: Index.Result): number =>
   Option.isSome(result.oldData) ? new DataView(result.oldData.value.buffer).getUint32(0, true) : -1
 
+/** How many of the first `count` names are found, each checked to hold its own data. */
+const foundWithOwnData = (index: Index.Service, names: Uint8Array, count: number) =>
+  Effect.gen(function*() {
+    let found = 0
+    for (let k = 0; k < count; k++) {
+      const result = yield* index.queryNoUpdate(nameAt(names, k))
+      if (result.found) {
+        found++
+        assert.strictEqual(dataValue(result), k)
+      }
+    }
+    return found
+  })
+
 describe("Index session rules", () => {
   it.effect("a failed chapter write fails the next close's request and disables the index until it is reopened", () =>
     Effect.gen(function*() {
@@ -66,14 +80,7 @@ describe("Index session rules", () => {
           for (let i = 0; i < 2000; i++) yield* Effect.yieldNow()
           yield* Effect.forEach(fibers, Fiber.interrupt, { discard: true })
           yield* index.flush
-          let found = 0
-          for (let k = 0; k < count; k++) {
-            const result = yield* index.queryNoUpdate(nameAt(names, k))
-            if (result.found) {
-              found++
-              assert.strictEqual(dataValue(result), k)
-            }
-          }
+          const found = yield* foundWithOwnData(index, names, count)
           assert.isBelow(found, count, "the interruption stopped some posts")
           assert.isAbove(found, 0)
           const stats = yield* index.stats
@@ -84,6 +91,33 @@ describe("Index session rules", () => {
           assert.strictEqual(dataValue(yield* index.query(fresh)), 1)
         }))
       yield* withIndex(config, bytes, { open: "loadNoRebuild" }, (index) => Effect.map(index.stats, (s) => assert.isAbove(s.entriesIndexed, 0)))
+    }), 120_000)
+
+  it.effect("callers interrupted while they wait outside a full inbox are dropped; the rest answer with their own data", () =>
+    Effect.gen(function*() {
+      // Far more posts at once than a zone's inbox admits (1,024), so most wait outside it.
+      const count = 4000
+      const names = seedNames(count, 7)
+      const bytes = deviceBytes(config)
+      yield* withIndex(config, bytes, { open: "create" }, (index) =>
+        Effect.gen(function*() {
+          const posting = yield* Effect.fork(Effect.forEach(
+            Array.from({ length: count }, (_, k) => k),
+            (k) => index.post(nameAt(names, k), dataOf(k)),
+            { concurrency: "unbounded", discard: true }
+          ))
+          for (let i = 0; i < 20; i++) yield* Effect.yieldNow()
+          yield* Fiber.interrupt(posting)
+          // Completes only when no dropped request is still counted in flight.
+          yield* index.flush
+          const found = yield* foundWithOwnData(index, names, count)
+          assert.isBelow(found, count, "the interrupted callers' posts were dropped")
+          assert.isAbove(found, 0)
+          assert.strictEqual((yield* index.stats).entriesIndexed, found)
+          const fresh = nameAt(seedNames(1, 98), 0)
+          assert.isFalse((yield* index.post(fresh, dataOf(3))).found)
+          assert.strictEqual(dataValue(yield* index.query(fresh)), 3)
+        }))
     }), 120_000)
 
   it.effect("flush waits for the chapter writer: after it the closed chapter is on the device", () =>

@@ -16,10 +16,7 @@ import * as VolumeIndex from "../../VolumeIndex.js"
 import type { Core, Zone } from "./core.js"
 
 /** Puts a message in a zone's inbox; it counts as pending until the zone has handled it. */
-export const announce = (core: Core, zone: Zone, chapter: number): void => {
-  core.pendingMessages++
-  Queue.unsafeOffer(zone.inbox, { _tag: "announce", chapter })
-}
+const announce = (zone: Zone, chapter: number): void => zone.inbox.announce({ _tag: "announce", chapter })
 
 const handOver = (core: Core, zone: Zone): Effect.Effect<void> => {
   const written = zone.open
@@ -31,7 +28,7 @@ const handOver = (core: Core, zone: Zone): Effect.Effect<void> => {
   zone.open.reset()
   core.handedIn++
   if (core.handedIn === 1) {
-    for (const other of core.zones) if (other !== zone) announce(core, other, closed)
+    for (const other of core.zones) if (other !== zone) announce(other, closed)
   }
   const expiring = zone.oldest
   const expired = Geometry.chaptersToExpire(core.geometry, zone.newest)

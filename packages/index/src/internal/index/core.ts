@@ -9,6 +9,7 @@
  */
 import type { Geometry, IndexPageMap, Volume } from "@effect-uds/volume"
 import type { Effect, Either, Exit, Queue } from "effect"
+import type { Result } from "../../IndexService.js"
 import type { IndexConfig } from "../../IndexConfig.js"
 import type { CorruptData, IndexError } from "../../IndexError.js"
 import * as VolumeIndex from "../../VolumeIndex.js"
@@ -16,17 +17,14 @@ import type { Layout } from "../layout/layout.js"
 import type { SaveSlot } from "../layout/saveSlot.js"
 import { makeZones, type OpenChapterZone } from "../openChapter/zone.js"
 import type { Counters } from "./counters.js"
+import type { Inbox } from "./inbox.js"
 import type { Signal } from "./signal.js"
 
 /** The five request types (the reference's numbering is irrelevant here). */
 export type RequestType = "post" | "update" | "query" | "queryNoUpdate" | "delete"
 
-/** What a zone answers (before the session turns it into an Index.Result). */
-export interface Answer {
-  readonly found: boolean
-  readonly oldData: Uint8Array | undefined
-  readonly location: "openChapter" | "dense" | "sparse" | "unavailable"
-}
+/** What a zone answers: the caller's Index.Result. */
+export type Answer = Result
 
 /** A request on its way through a zone. */
 export interface RequestMessage {
@@ -36,6 +34,10 @@ export interface RequestMessage {
   readonly data: Uint8Array
   /** Completes the caller's wait; a caller that stopped waiting ignores it. */
   readonly done: (exit: Exit.Exit<Answer, IndexError>) => void
+  /** In the inbox (then the zone's: an interrupted caller only stops waiting). */
+  admitted: boolean
+  /** Its caller was interrupted while it waited outside a full inbox: the zone skips it. */
+  cancelled: boolean
 }
 
 /** ANNOUNCE_CHAPTER_CLOSED(chapter) from the first zone to close it (index.md §5.2). */
@@ -55,10 +57,8 @@ export interface Zone {
   /** The zone's open chapter. */
   newest: number
   readonly record: VolumeIndex.Record
-  /** Requests and announcements, in order; unbounded so a zone never blocks announcing. */
-  readonly inbox: Queue.Queue<ZoneMessage>
-  /** Bounds the requests waiting in the inbox (announcements take none). */
-  readonly permits: Effect.Semaphore
+  /** Requests and announcements, in order; requests bounded, announcements never refused. */
+  readonly inbox: Inbox
 }
 
 /** Reads and writes of the index's device, at byte offsets from the super block. */
@@ -115,8 +115,7 @@ export interface Core {
 export const makeZoneStates = (
   geometry: Geometry.Geometry,
   zoneCount: number,
-  inboxes: ReadonlyArray<Queue.Queue<ZoneMessage>>,
-  permits: ReadonlyArray<Effect.Semaphore>
+  inboxes: ReadonlyArray<Inbox>
 ): Array<Zone> => {
   const open = makeZones(geometry.recordsPerChapter, zoneCount)
   const writing = makeZones(geometry.recordsPerChapter, zoneCount)
@@ -127,8 +126,7 @@ export const makeZoneStates = (
     oldest: 0,
     newest: 0,
     record: VolumeIndex.makeRecord(),
-    inbox: inboxes[id]!,
-    permits: permits[id]!
+    inbox: inboxes[id]!
   }))
 }
 

@@ -5,7 +5,7 @@
  * `Volume.lookup`), then do what the request type asks (§2.3): move a found
  * record to the open chapter (old data, or the new data for UPDATE), add a
  * new name, or forget one. Synchronous but for the volume lookup and a
- * chapter close.
+ * chapter close: the answer itself when it needs neither, else an Effect.
  *
  * @internal
  */
@@ -20,8 +20,14 @@ import { fromVolume, statusFailure } from "./errors.js"
 
 const { Status } = VolumeIndex
 
-const NOT_FOUND: Answer = { found: false, oldData: undefined, location: "unavailable" }
+const NOT_FOUND: Answer = { found: false, oldData: Option.none(), location: "unavailable" }
 const notFound = Effect.succeed(NOT_FOUND)
+
+/** A request's outcome: its answer when done synchronously, else the Effect that finishes it. */
+export type Outcome = Answer | Effect.Effect<Answer, IndexError>
+
+const toEffect = (outcome: Outcome): Effect.Effect<Answer, IndexError> =>
+  Effect.isEffect(outcome) ? outcome : Effect.succeed(outcome)
 
 /** Where a record found in `chapter` is, seen from the zone's window (§2.2). */
 const locationOf = (core: Core, zone: Zone, chapter: number): Answer["location"] =>
@@ -48,15 +54,12 @@ const searchInMemory = (zone: Zone, name: Uint8Array, chapter: number): Uint8Arr
 // Where searches put the data they find; copied out only when found (all zones run on one thread).
 const scratch = new Uint8Array(NAME_BYTES)
 
-/** The data of `name` in `chapter`, if it is there. */
-const resolve = (core: Core, zone: Zone, name: Uint8Array, chapter: number) => {
-  const inMemory = searchInMemory(zone, name, chapter)
-  if (inMemory !== undefined) return Effect.succeed(inMemory ?? undefined)
-  return Effect.mapBoth(core.volume.lookup(name, chapter), {
+/** The data of `name` in closed chapter `chapter`, from the volume. */
+const lookUp = (core: Core, name: Uint8Array, chapter: number) =>
+  Effect.mapBoth(core.volume.lookup(name, chapter), {
     onFailure: fromVolume,
     onSuccess: Option.getOrUndefined
   })
-}
 
 /** POST / UPDATE / QUERY / QUERY_NO_UPDATE once the name was resolved (§3 steps 3–8). */
 const finish = (
@@ -66,64 +69,73 @@ const finish = (
   name: Uint8Array,
   data: Uint8Array,
   oldData: Uint8Array | undefined
-): Effect.Effect<Answer, IndexError> => {
+): Outcome => {
   const record = zone.record
   const found = oldData !== undefined
-  const answer: Answer = found ? { found, oldData, location: locationOf(core, zone, record.virtualChapter) } : NOT_FOUND
-  const done = Effect.succeed(answer)
+  const answer: Answer = found
+    ? { found, oldData: Option.some(oldData), location: locationOf(core, zone, record.virtualChapter) }
+    : NOT_FOUND
   // A collision entry whose record is gone (dropped from its chapter index by an overflow).
   const overflowRecord = record.found && record.collision && !found
   let status: VolumeIndex.Status = Status.Ok
   if (found || overflowRecord) {
-    if (type === "queryNoUpdate" || (type === "query" && overflowRecord)) return done
+    if (type === "queryNoUpdate" || (type === "query" && overflowRecord)) return answer
     if (record.virtualChapter !== zone.newest) status = VolumeIndex.setChapter(core.volumeIndex, record, zone.newest)
-    else if (type !== "update") return done
+    else if (type !== "update") return answer
   } else {
-    if (type === "query" || type === "queryNoUpdate") return done
+    if (type === "query" || type === "queryNoUpdate") return answer
     status = VolumeIndex.put(core.volumeIndex, record, zone.newest)
   }
   // An overflow drops the entry; the request still succeeds, the record is just not kept.
-  if (status === Status.Overflow) return done
+  if (status === Status.Overflow) return answer
   if (status !== Status.Ok) return Effect.fail(statusFailure(status, record))
   const remaining = zone.open.put(name, found && type !== "update" ? oldData : data)
-  return remaining === 0 ? Effect.as(closeChapter(core, zone), answer) : done
+  return remaining === 0 ? Effect.as(closeChapter(core, zone), answer) : answer
 }
 
 /** DELETE of a name whose entry was confirmed (or is a collision entry): the entry goes; an open-chapter record is marked deleted. */
-const forget = (core: Core, zone: Zone, name: Uint8Array, oldData: Uint8Array | undefined): Effect.Effect<Answer, IndexError> => {
+const forget = (core: Core, zone: Zone, name: Uint8Array, oldData: Uint8Array | undefined): Outcome => {
   const record = zone.record
   const chapter = record.virtualChapter
   const location = locationOf(core, zone, chapter)
   const status = VolumeIndex.remove(core.volumeIndex, record)
   if (status !== Status.Ok) return Effect.fail(statusFailure(status, record))
   if (chapter === zone.newest) zone.open.remove(name)
-  return Effect.succeed({ found: true, oldData, location })
+  return { found: true, oldData: oldData === undefined ? Option.none() : Option.some(oldData), location }
 }
 
-/** Processes one request in its zone (the zone's fiber is the only one touching the zone). */
+/**
+ * Processes one request in its zone (the zone's fiber is the only one
+ * touching the zone, and it finishes this request before taking another, so
+ * the zone's record handle stays this request's across a volume read).
+ */
 export const processRequest = (
   core: Core,
   zone: Zone,
   type: RequestType,
   name: Uint8Array,
   data: Uint8Array
-): Effect.Effect<Answer, IndexError> =>
-  Effect.suspend(() => {
-    const record = zone.record
-    const status = VolumeIndex.get(core.volumeIndex, name, record)
-    if (status !== Status.Ok) return Effect.fail(statusFailure(status, record))
-    if (type === "delete") {
-      if (!record.found) return notFound
-      // A collision entry is exact: no chapter read.
-      if (record.collision) return forget(core, zone, name, undefined)
-      return Effect.flatMap(
-        resolve(core, zone, name, record.virtualChapter),
-        (oldData) => (oldData === undefined ? notFound : forget(core, zone, name, oldData))
-      )
-    }
-    if (!record.found) return finish(core, zone, type, name, data, undefined)
+): Outcome => {
+  const record = zone.record
+  const status = VolumeIndex.get(core.volumeIndex, name, record)
+  if (status !== Status.Ok) return Effect.fail(statusFailure(status, record))
+  if (type === "delete") {
+    if (!record.found) return NOT_FOUND
+    // A collision entry is exact: no chapter read.
+    if (record.collision) return forget(core, zone, name, undefined)
+    const inMemory = searchInMemory(zone, name, record.virtualChapter)
+    if (inMemory === null) return NOT_FOUND
+    if (inMemory !== undefined) return forget(core, zone, name, inMemory)
     return Effect.flatMap(
-      resolve(core, zone, name, record.virtualChapter),
-      (oldData) => finish(core, zone, type, name, data, oldData)
+      lookUp(core, name, record.virtualChapter),
+      (oldData) => (oldData === undefined ? notFound : toEffect(forget(core, zone, name, oldData)))
     )
-  })
+  }
+  if (!record.found) return finish(core, zone, type, name, data, undefined)
+  const inMemory = searchInMemory(zone, name, record.virtualChapter)
+  if (inMemory !== undefined) return finish(core, zone, type, name, data, inMemory ?? undefined)
+  return Effect.flatMap(
+    lookUp(core, name, record.virtualChapter),
+    (oldData) => toEffect(finish(core, zone, type, name, data, oldData))
+  )
+}

@@ -8,12 +8,13 @@
  * @internal
  */
 import { BlockDevice, IndexPageMap, PageCache, ReadQueue, Volume } from "@effect-uds/volume"
-import { Context, Effect, Either, type Exit, Layer, Option, Queue, type Scope } from "effect"
+import { Context, Effect, Either, Layer, Option, Queue, type Scope } from "effect"
 import type * as Index from "../../IndexService.js"
 import * as IndexConfig from "../../IndexConfig.js"
 import type { IndexConfig as Config } from "../../IndexConfig.js"
 import { Disabled, type IndexError, InvalidArgument, NeedsRebuild, NoIndex } from "../../IndexError.js"
 import * as VolumeIndex from "../../VolumeIndex.js"
+import { zoneOf } from "../volumeIndex/volumeIndex.js"
 import { createLayout } from "../layout/create.js"
 import { currentSlot } from "../layout/currentSlot.js"
 import { generateNonceInfo } from "../layout/nonceInfo.js"
@@ -21,8 +22,9 @@ import { checkStorage, readLayout } from "../layout/read.js"
 import { NO_LAST_SAVE } from "../layout/saveSlot.js"
 import { NAME_BYTES, RECORD_BYTES } from "../openChapter/zone.js"
 import { runChapterWriter } from "./chapterWriter.js"
-import { type Answer, type Core, type IndexDevice, isQuiet, makeZoneStates, type RequestType, type ZoneMessage } from "./core.js"
+import { type Core, type IndexDevice, isQuiet, makeZoneStates, type RequestMessage, type RequestType } from "./core.js"
 import { makeCounters } from "./counters.js"
+import { Inbox } from "./inbox.js"
 import { deviceFailure, fromVolume } from "./errors.js"
 import { loadSave } from "./load.js"
 import { rebuild } from "./rebuild.js"
@@ -54,12 +56,6 @@ const checkBytes = (what: string, bytes: unknown): InvalidArgument | undefined =
       }`
     })
 
-const toResult = (answer: Answer): Index.Result => ({
-  found: answer.found,
-  oldData: answer.found && answer.oldData !== undefined ? Option.some(answer.oldData) : Option.none(),
-  location: answer.location
-})
-
 /** The volume over the index's volume region, with the page map the index saves. */
 const openVolume = (config: Config, device: BlockDevice.Service, pageMap: IndexPageMap.Service, nonce: bigint) => {
   const options = { geometry: config.geometry, nonce, cacheChapters: config.cacheChapters, readThreads: config.readThreads }
@@ -73,43 +69,39 @@ const openVolume = (config: Config, device: BlockDevice.Service, pageMap: IndexP
   return Effect.map(Effect.mapError(Layer.build(volume), fromVolume), Context.get(Volume.Volume))
 }
 
+/**
+ * One request: checked, routed to its zone and answered, as one Effect. The
+ * caller waits outside a full inbox; interrupted there, the request is
+ * dropped. Once in the inbox it is the zone's: an interrupted caller only
+ * stops waiting.
+ */
 const launch = (core: Core, type: RequestType, name: Uint8Array, data: Uint8Array) =>
-  Effect.suspend((): Effect.Effect<Index.Result, IndexError> => {
+  Effect.async<Index.Result, IndexError>((resume) => {
     const invalid = checkBytes("name", name) ?? checkBytes("data", data)
-    if (invalid !== undefined) return Effect.fail(invalid)
+    if (invalid !== undefined) return resume(Effect.fail(invalid))
     if (core.disabled !== undefined) {
-      return Effect.fail(new Disabled({ message: `the index refuses requests since ${core.disabled}; reopen it` }))
+      return resume(Effect.fail(new Disabled({ message: `the index refuses requests since ${core.disabled}; reopen it` })))
     }
-    if (core.closing) return Effect.fail(new NoIndex({ message: "the index is closing" }))
-    const zone = core.zones[Either.getOrElse(VolumeIndex.zoneOf(core.volumeIndex, name), () => 0)]!
-    let resume: ((exit: Exit.Exit<Answer, IndexError>) => void) | undefined
-    let answered: Exit.Exit<Answer, IndexError> | undefined
-    const done = (exit: Exit.Exit<Answer, IndexError>) => {
-      if (resume === undefined) answered = exit
-      else resume(exit)
+    if (core.closing) return resume(Effect.fail(new NoIndex({ message: "the index is closing" })))
+    const zone = core.zones[zoneOf(core.volumeIndex, name)]!
+    const message: RequestMessage = {
+      _tag: "request",
+      type,
+      name: name.slice(),
+      // Only POST and UPDATE store their data; the others pass the shared NO_DATA.
+      data: data === NO_DATA ? NO_DATA : data.slice(),
+      done: resume,
+      admitted: false,
+      cancelled: false
     }
-    const message: ZoneMessage = { _tag: "request", type, name: name.slice(), data: data.slice(), done }
-    const answer = Effect.async<Answer, IndexError>((callback) => {
-      if (answered !== undefined) return callback(answered)
-      resume = callback
-    })
     core.inFlight++
-    // Once in the inbox the request is the zone's: an interrupted caller only stops waiting.
-    const enqueue = Effect.uninterruptibleMask((restore) =>
-      restore(zone.permits.take(1)).pipe(
-        Effect.onInterrupt(() =>
-          Effect.sync(() => {
-            core.inFlight--
-            core.changed.notify()
-          })
-        ),
-        Effect.zipRight(Effect.sync(() => {
-          core.pendingMessages++
-          Queue.unsafeOffer(zone.inbox, message)
-        }))
-      )
-    )
-    return Effect.zipRight(enqueue, Effect.map(answer, toResult))
+    if (zone.inbox.offer(message)) return
+    return Effect.sync(() => {
+      if (message.admitted) return
+      message.cancelled = true
+      core.inFlight--
+      core.changed.notify()
+    })
   })
 
 const statsOf = (core: Core): Index.Stats => {
@@ -177,8 +169,7 @@ export const makeIndex = (
     const volumeDevice = subDevice(blockDevice, config.offset + layout.volume.byteOffset, layout.volume.byteLength)
     const volume = yield* openVolume(config, volumeDevice, pageMap, layout.volumeNonce)
     const volumeIndex = yield* VolumeIndex.make(geometry, { zoneCount: config.zones, meanDelta: config.volumeIndexMeanDelta })
-    const inboxes = yield* Effect.forEach(Array.from({ length: config.zones }), () => Queue.unbounded<ZoneMessage>())
-    const permits = yield* Effect.forEach(inboxes, () => Effect.makeSemaphore(ZONE_QUEUE_BOUND))
+    const inboxes = Array.from({ length: config.zones }, () => new Inbox(ZONE_QUEUE_BOUND, () => core.pendingMessages++))
     const core: Core = {
       config,
       geometry,
@@ -187,7 +178,7 @@ export const makeIndex = (
       volume,
       pageMap,
       volumeIndex,
-      zones: makeZoneStates(geometry, config.zones, inboxes, permits),
+      zones: makeZoneStates(geometry, config.zones, inboxes),
       oldest: 0,
       newest: 0,
       handedIn: 0,

@@ -1,54 +1,76 @@
 /**
- * A zone's fiber (index.md §5.3–§5.4): it takes the zone's messages one at
- * a time, in order, and is the only fiber that touches the zone's state. A
- * request's answer goes to the caller's Deferred; a caller that stopped
- * waiting changes nothing, the request is finished all the same. A failed
- * request disables the index (§12.4).
+ * A zone's fiber (index.md §5.3–§5.4): it takes the zone's messages in
+ * order and is the only fiber that touches the zone's state. It serves a
+ * burst of messages synchronously; only a request that needs a volume read
+ * or a chapter close, and an announcement that closes a chapter, go through
+ * Effect. A request's answer goes to its caller's callback; a caller that
+ * stopped waiting changes nothing, the request is finished all the same. A
+ * failed request disables the index (§12.4).
  *
  * @internal
  */
-import { Effect, Exit, Queue } from "effect"
+import { Effect, Exit } from "effect"
+import type { IndexError } from "../../IndexError.js"
 import { closeChapter } from "./chapterClose.js"
-import type { Core, RequestMessage, Zone, ZoneMessage } from "./core.js"
+import type { Answer, Core, RequestMessage, Zone } from "./core.js"
 import { count } from "./counters.js"
 import { processRequest } from "./requests.js"
 
-const handleRequest = (core: Core, zone: Zone, message: RequestMessage): Effect.Effect<void> =>
-  Effect.zipRight(
-    zone.permits.release(1),
-    Effect.flatMap(Effect.exit(processRequest(core, zone, message.type, message.name, message.data)), (exit) =>
-      Effect.sync(() => {
-        core.needToSave = true
-        if (Exit.isSuccess(exit)) count(core.counters, message.type, exit.value)
-        else core.disabled ??= `a ${message.type} request failed`
-        core.inFlight--
-        message.done(exit)
-      }))
-  )
+/** Ends a request: counted, its caller answered, no longer in flight or pending. */
+const complete = (core: Core, message: RequestMessage, exit: Exit.Exit<Answer, IndexError>): void => {
+  core.needToSave = true
+  if (Exit.isSuccess(exit)) count(core.counters, message.type, exit.value)
+  else core.disabled ??= `a ${message.type} request failed`
+  core.inFlight--
+  core.pendingMessages--
+  message.done(exit)
+  core.changed.notify()
+}
 
-const handle = (core: Core, zone: Zone, message: ZoneMessage): Effect.Effect<void> =>
-  (message._tag === "request"
-    ? handleRequest(core, zone, message)
-    : zone.newest === message.chapter
-    ? Effect.catchAll(
-      closeChapter(core, zone),
-      (error) => Effect.logWarning(`zone ${zone.id} could not close chapter ${message.chapter}: ${error.message}`)
-    )
-    : Effect.void).pipe(
-      Effect.ensuring(Effect.sync(() => {
-        core.pendingMessages--
-        core.changed.notify()
-      }))
-    )
+const handled = (core: Core): void => {
+  core.pendingMessages--
+  core.changed.notify()
+}
 
-/** Messages taken at once: one wake-up serves a burst of requests. */
-const BATCH = 64
+/** Messages served in one synchronous burst before the fiber lets others run. */
+const BURST = 256
+
+/**
+ * Serves the inbox's messages until it is empty or a burst is done; a
+ * message that needs Effect is run, then serving goes on.
+ */
+const serve = (core: Core, zone: Zone): Effect.Effect<void> => {
+  for (let served = 0; served < BURST; served++) {
+    const message = zone.inbox.take()
+    if (message === undefined) return Effect.void
+    if (message._tag === "announce") {
+      if (zone.newest !== message.chapter) {
+        handled(core)
+        continue
+      }
+      return closeChapter(core, zone).pipe(
+        Effect.catchAll((error) =>
+          Effect.logWarning(`zone ${zone.id} could not close chapter ${message.chapter}: ${error.message}`)
+        ),
+        Effect.ensuring(Effect.sync(() => handled(core))),
+        Effect.zipRight(Effect.suspend(() => serve(core, zone)))
+      )
+    }
+    const outcome = processRequest(core, zone, message.type, message.name, message.data)
+    if (!Effect.isEffect(outcome)) {
+      complete(core, message, Exit.succeed(outcome))
+      continue
+    }
+    return Effect.exit(outcome).pipe(
+      Effect.flatMap((exit) => {
+        complete(core, message, exit)
+        return serve(core, zone)
+      })
+    )
+  }
+  return Effect.yieldNow()
+}
 
 /** The zone's loop, to fork into the index's scope. */
 export const runZone = (core: Core, zone: Zone): Effect.Effect<never> =>
-  Effect.forever(
-    Effect.flatMap(
-      Queue.takeBetween(zone.inbox, 1, BATCH),
-      (messages) => Effect.forEach(messages, (message) => handle(core, zone, message), { discard: true })
-    )
-  )
+  Effect.forever(Effect.zipRight(zone.inbox.ready, Effect.suspend(() => serve(core, zone))))

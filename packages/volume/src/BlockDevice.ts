@@ -13,17 +13,82 @@ import { type FaultControlService, makeFaultyDevice } from "./internal/device/fa
 import { type FileOptions, makeFileDevice } from "./internal/device/fileDevice.js"
 import { maxMemorySize, memoryDeviceFor } from "./internal/device/memoryDevice.js"
 
-export type { CrashControlService, CrashOptions } from "./internal/device/crashableDevice.js"
-export type {
-  CorruptOptions,
-  DelayOptions,
-  FailOptions,
-  FaultControlService,
-  FaultTarget,
-  Operation,
-  OperationCounts
-} from "./internal/device/faultyDevice.js"
+/**
+ * How much of the unflushed writes reach the device in a simulated crash.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type { CrashOptions } from "./internal/device/crashableDevice.js"
+/**
+ * Controls of a `layerCrashable` device.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type { CrashControlService } from "./internal/device/crashableDevice.js"
+/**
+ * A device operation a fault can target.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type { Operation } from "./internal/device/faultyDevice.js"
+/**
+ * Which operations a fault applies to.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type { FaultTarget } from "./internal/device/faultyDevice.js"
+/**
+ * A failure rule for `FaultControlService.fail`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type { FailOptions } from "./internal/device/faultyDevice.js"
+/**
+ * A latency rule for `FaultControlService.delay`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type { DelayOptions } from "./internal/device/faultyDevice.js"
+/**
+ * A corruption rule for `FaultControlService.corrupt`; it applies to reads only.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type { CorruptOptions } from "./internal/device/faultyDevice.js"
+/**
+ * Operations a faulty device has seen (out-of-range calls are not counted).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type { OperationCounts } from "./internal/device/faultyDevice.js"
+/**
+ * Controls of a `layerFaulty` device. Every change applies to operations that start afterwards.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type { FaultControlService } from "./internal/device/faultyDevice.js"
+/**
+ * A fault's `when` predicate: the access `[offset, offset + length)` overlaps bytes `[start, end)`.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export { overlaps } from "./internal/device/faultyDevice.js"
+/**
+ * Options of `layerFile`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type { FileOptions } from "./internal/device/fileDevice.js"
 
 /**
@@ -35,6 +100,9 @@ export type { FileOptions } from "./internal/device/fileDevice.js"
  * `0 .. size` (a negative or fractional offset or length, or one past the
  * end). A device of your own may declare only `IoError` there: it is still
  * a valid `Service`.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export interface Service {
   /** The device size in bytes. */
@@ -52,12 +120,20 @@ export interface Service {
   readonly readInto?: (offset: number, target: Uint8Array) => Effect.Effect<void, IoError | InvalidArgument>
 }
 
-/** The block device a volume reads and writes. */
+/**
+ * The block device a volume reads and writes.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
 export class BlockDevice extends Context.Tag("@effect-uds/volume/BlockDevice")<BlockDevice, Service>() {}
 
 /**
  * Reads `target.length` bytes at `offset` into `target`, with the device's
  * `readInto` when it has one, else with `read` and a copy.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const readInto: (
   device: Service,
@@ -76,6 +152,9 @@ export const readInto: (
  * @example
  * const bytes = new Uint8Array(1 << 20)
  * const device = BlockDevice.layerMemory({ bytes })
+ *
+ * @since 0.1.0
+ * @category layers
  */
 export const layerMemory = (
   init: { readonly size: number } | { readonly bytes: Uint8Array }
@@ -85,7 +164,12 @@ export const layerMemory = (
     return device instanceof InvalidArgument ? Layer.fail(device) : Layer.succeed(BlockDevice, device)
   })
 
-/** The largest memory device: the largest Uint8Array this runtime makes. */
+/**
+ * The largest memory device: the largest Uint8Array this runtime makes.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const MAX_MEMORY_SIZE: number = maxMemorySize
 
 /**
@@ -123,13 +207,21 @@ export const MAX_MEMORY_SIZE: number = maxMemorySize
  *
  * @example
  * const device = BlockDevice.layerFile("/var/lib/uds/volume", { create: true, size: geometry.bytesPerVolume })
+ *
+ * @since 0.1.0
+ * @category layers
  */
 export const layerFile = (
   path: string,
   options?: FileOptions
 ): Layer.Layer<BlockDevice, IoError | InvalidArgument> => Layer.scoped(BlockDevice, makeFileDevice(path, options))
 
-/** The controls of a `layerFaulty` device: arm and disarm faults, read the operation counts. */
+/**
+ * The controls of a `layerFaulty` device: arm and disarm faults, read the operation counts.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
 export class FaultControl extends Context.Tag("@effect-uds/volume/BlockDevice/FaultControl")<
   FaultControl,
   FaultControlService
@@ -149,6 +241,9 @@ export class FaultControl extends Context.Tag("@effect-uds/volume/BlockDevice/Fa
  *   const control = yield* BlockDevice.FaultControl
  *   yield* control.fail({ operation: "read", times: 3 })
  * }).pipe(Effect.provide(device))
+ *
+ * @since 0.1.0
+ * @category layers
  */
 export const layerFaulty: Layer.Layer<BlockDevice | FaultControl, never, BlockDevice> = Layer.effectContext(
   Effect.map(BlockDevice, (inner) => {
@@ -157,7 +252,12 @@ export const layerFaulty: Layer.Layer<BlockDevice | FaultControl, never, BlockDe
   })
 )
 
-/** The controls of a `layerCrashable` device: simulate a crash, count unflushed writes. */
+/**
+ * The controls of a `layerCrashable` device: simulate a crash, count unflushed writes.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
 export class CrashControl extends Context.Tag("@effect-uds/volume/BlockDevice/CrashControl")<
   CrashControl,
   CrashControlService
@@ -182,6 +282,9 @@ export class CrashControl extends Context.Tag("@effect-uds/volume/BlockDevice/Cr
  *   yield* device.write(0, bytes)
  *   yield* (yield* BlockDevice.CrashControl).crash({ keep: 0 }) // the write is gone
  * }).pipe(Effect.provide(device))
+ *
+ * @since 0.1.0
+ * @category layers
  */
 export const layerCrashable: Layer.Layer<BlockDevice | CrashControl, never, BlockDevice> = Layer.effectContext(
   Effect.flatMap(BlockDevice, (inner) =>

@@ -14,7 +14,12 @@ import { describeValue } from "./internal/volume/volumeInput.js"
 const MAGIC = "ALBIPM02"
 const HEADER_BYTES = 16
 
-/** The map's operations; all synchronous, on a Uint16Array. */
+/**
+ * The map's operations; all synchronous, on a Uint16Array.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Service {
   /**
    * Records that index page `indexPage` of `physicalChapter`, now holding
@@ -40,23 +45,48 @@ export interface Service {
   readonly load: (bytes: Uint8Array) => Effect.Effect<void, CorruptData>
 }
 
-/** The index page map of a volume. */
+/**
+ * The index page map of a volume.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
 export class IndexPageMap extends Context.Tag("@effect-uds/volume/IndexPageMap")<IndexPageMap, Service>() {}
 
-/** The map's contents: the last update and one u16 per (physical chapter, index page but the last). */
+/**
+ * The map's contents: the last update and one u16 per (physical chapter, index page but the last).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface State {
   readonly lastUpdate: number
   readonly entries: Uint16Array
 }
 
-/** Entries per chapter: index pages per chapter minus the implicit last one. */
+/**
+ * Entries per chapter: index pages per chapter minus the implicit last one.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const entriesPerChapter = (geometry: Geometry): number => geometry.indexPagesPerChapter - 1
 
-/** Bytes of the saved map: magic, last update, and the entries. */
+/**
+ * Bytes of the saved map: magic, last update, and the entries.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const savedSize = (geometry: Geometry): number =>
   HEADER_BYTES + 2 * entriesPerChapter(geometry) * geometry.chaptersPerVolume
 
-/** The map in the reference's save format (little-endian, no padding). */
+/**
+ * The map in the reference's save format (little-endian, no padding).
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
 export const encode = (geometry: Geometry, state: State): Uint8Array => {
   const bytes = new Uint8Array(savedSize(geometry))
   const view = new DataView(bytes.buffer)
@@ -71,6 +101,9 @@ export const encode = (geometry: Geometry, state: State): Uint8Array => {
  * after them is ignored). Fails with `CorruptData` for a wrong magic, too few
  * bytes (or bytes that are not a Uint8Array), or a last update beyond
  * Number.MAX_SAFE_INTEGER.
+ *
+ * @since 0.1.0
+ * @category decoding
  */
 export const decode = (geometry: Geometry, bytes: Uint8Array): Either.Either<State, CorruptData> => {
   const size = savedSize(geometry)
@@ -98,13 +131,28 @@ export const decode = (geometry: Geometry, bytes: Uint8Array): Either.Either<Sta
   return Either.right({ lastUpdate: Number(lastUpdate), entries })
 }
 
-/** A new map for `geometry`: every entry 0, last update 0, as a created index starts. */
+/**
+ * A new map for `geometry`: every entry 0, last update 0, as a created index starts.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = (geometry: Geometry): Effect.Effect<Service> => Effect.sync(() => makeSync(geometry))
 
-/** The map as a layer. */
+/**
+ * The map as a layer.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer = (geometry: Geometry): Layer.Layer<IndexPageMap> => Layer.effect(IndexPageMap, make(geometry))
 
-/** A new map, built synchronously. */
+/**
+ * A new map, built synchronously.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const makeSync = (geometry: Geometry): Service => {
   const perChapter = entriesPerChapter(geometry)
   const lastList = geometry.deltaListsPerChapter - 1

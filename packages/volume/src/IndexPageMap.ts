@@ -5,14 +5,10 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Either, Layer } from "effect"
+import { Context, Effect, type Either, Layer } from "effect"
 import type { Geometry } from "./Geometry.js"
-import { chapterDeltaList } from "./internal/format/chapterHash.js"
-import { CorruptData } from "./VolumeError.js"
-import { describeValue } from "./internal/volume/volumeInput.js"
-
-const MAGIC = "ALBIPM02"
-const HEADER_BYTES = 16
+import type { CorruptData } from "./VolumeError.js"
+import * as internal from "./internal/volume/indexPageMap.js"
 
 /**
  * The map's operations; all synchronous, on a Uint16Array.
@@ -70,7 +66,7 @@ export interface State {
  * @since 0.1.0
  * @category utils
  */
-export const entriesPerChapter = (geometry: Geometry): number => geometry.indexPagesPerChapter - 1
+export const entriesPerChapter: (geometry: Geometry) => number = internal.entriesPerChapter
 
 /**
  * Bytes of the saved map: magic, last update, and the entries.
@@ -78,8 +74,7 @@ export const entriesPerChapter = (geometry: Geometry): number => geometry.indexP
  * @since 0.1.0
  * @category utils
  */
-export const savedSize = (geometry: Geometry): number =>
-  HEADER_BYTES + 2 * entriesPerChapter(geometry) * geometry.chaptersPerVolume
+export const savedSize: (geometry: Geometry) => number = internal.savedSize
 
 /**
  * The map in the reference's save format (little-endian, no padding).
@@ -87,14 +82,7 @@ export const savedSize = (geometry: Geometry): number =>
  * @since 0.1.0
  * @category encoding
  */
-export const encode = (geometry: Geometry, state: State): Uint8Array => {
-  const bytes = new Uint8Array(savedSize(geometry))
-  const view = new DataView(bytes.buffer)
-  for (let i = 0; i < MAGIC.length; i++) bytes[i] = MAGIC.charCodeAt(i)
-  view.setBigUint64(8, BigInt(state.lastUpdate), true)
-  for (let i = 0; i < state.entries.length; i++) view.setUint16(HEADER_BYTES + 2 * i, state.entries[i]!, true)
-  return bytes
-}
+export const encode: (geometry: Geometry, state: State) => Uint8Array = internal.encode
 
 /**
  * Reads a saved map: the first `savedSize` bytes (a save region's padding
@@ -105,31 +93,8 @@ export const encode = (geometry: Geometry, state: State): Uint8Array => {
  * @since 0.1.0
  * @category decoding
  */
-export const decode = (geometry: Geometry, bytes: Uint8Array): Either.Either<State, CorruptData> => {
-  const size = savedSize(geometry)
-  if (!(bytes instanceof Uint8Array)) {
-    return Either.left(new CorruptData({
-      message: `a saved index page map must be a Uint8Array of ${size} bytes, got ${describeValue(bytes)}`
-    }))
-  }
-  if (bytes.length < size) {
-    return Either.left(new CorruptData({ message: `index page map is ${bytes.length} bytes, expected ${size}` }))
-  }
-  const magic = String.fromCharCode(...bytes.subarray(0, MAGIC.length))
-  if (magic !== MAGIC) {
-    return Either.left(new CorruptData({ message: `index page map magic ${JSON.stringify(magic)} is not "${MAGIC}"` }))
-  }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, size)
-  const lastUpdate = view.getBigUint64(8, true)
-  if (lastUpdate > BigInt(Number.MAX_SAFE_INTEGER)) {
-    return Either.left(
-      new CorruptData({ message: `index page map last update ${lastUpdate} is beyond ${Number.MAX_SAFE_INTEGER}` })
-    )
-  }
-  const entries = new Uint16Array((size - HEADER_BYTES) / 2)
-  for (let i = 0; i < entries.length; i++) entries[i] = view.getUint16(HEADER_BYTES + 2 * i, true)
-  return Either.right({ lastUpdate: Number(lastUpdate), entries })
-}
+export const decode: (geometry: Geometry, bytes: Uint8Array) => Either.Either<State, CorruptData> =
+  internal.decode
 
 /**
  * A new map for `geometry`: every entry 0, last update 0, as a created index starts.
@@ -153,41 +118,4 @@ export const layer = (geometry: Geometry): Layer.Layer<IndexPageMap> => Layer.ef
  * @since 0.1.0
  * @category constructors
  */
-export const makeSync = (geometry: Geometry): Service => {
-  const perChapter = entriesPerChapter(geometry)
-  const lastList = geometry.deltaListsPerChapter - 1
-  const addressBits = geometry.chapterAddressBits
-  let entries: Uint16Array = new Uint16Array(perChapter * geometry.chaptersPerVolume)
-  let lastUpdate = 0
-
-  const highestList = (physicalChapter: number, indexPage: number): number =>
-    indexPage < perChapter ? entries[physicalChapter * perChapter + indexPage]! : lastList
-  const lowestList = (physicalChapter: number, indexPage: number): number =>
-    indexPage === 0 ? 0 : entries[physicalChapter * perChapter + indexPage - 1]! + 1
-
-  return {
-    update: (virtualChapter, physicalChapter, indexPage, highest) => {
-      if (virtualChapter > lastUpdate) lastUpdate = virtualChapter
-      if (indexPage < perChapter) entries[physicalChapter * perChapter + indexPage] = highest & 0xffff
-    },
-    findIndexPage: (name, physicalChapter) => {
-      const list = chapterDeltaList(name, 0, addressBits, lastList)
-      const base = physicalChapter * perChapter
-      for (let page = 0; page < perChapter; page++) if (list <= entries[base + page]!) return page
-      return perChapter
-    },
-    lowestList,
-    highestList,
-    bounds: (physicalChapter, indexPage) => ({
-      lowest: lowestList(physicalChapter, indexPage),
-      highest: highestList(physicalChapter, indexPage)
-    }),
-    lastUpdate: () => lastUpdate,
-    save: () => encode(geometry, { lastUpdate, entries }),
-    load: (bytes) =>
-      Effect.map(decode(geometry, bytes), (state) => {
-        entries = state.entries
-        lastUpdate = state.lastUpdate
-      })
-  }
-}
+export const makeSync: (geometry: Geometry) => Service = internal.makeSync

@@ -4,7 +4,7 @@
 import { Effect } from "effect"
 import * as ChapterIndex from "../packages/volume/src/ChapterIndex.js"
 import * as Geometry from "../packages/volume/src/Geometry.js"
-import * as RecordGenerator from "../packages/volume/src/RecordGenerator.js"
+import { RecordGenerator } from "@effect-uds/volume/testing"
 import { timeLoop } from "./timeLoop.js"
 
 const NONCE = 0x5eed_0001_5eed_0002n

@@ -3,7 +3,7 @@
 // fill record as a short chapter has) and ns per search.
 import { Effect } from "effect"
 import * as Geometry from "../packages/volume/src/Geometry.js"
-import * as RecordGenerator from "../packages/volume/src/RecordGenerator.js"
+import { RecordGenerator } from "@effect-uds/volume/testing"
 import * as RecordPage from "../packages/volume/src/RecordPage.js"
 import { timeLoop } from "./timeLoop.js"
 

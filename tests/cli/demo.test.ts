@@ -5,7 +5,8 @@ import { Effect } from "effect"
 import * as crypto from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { Geometry, RecordGenerator } from "@effect-uds/volume"
+import { Geometry } from "@effect-uds/volume"
+import { RecordGenerator } from "@effect-uds/volume/testing"
 import { type CliResult, makeTempDir, overwrite, runCli, runInProcess } from "./runCli.js"
 
 const geometry = Effect.runSync(Geometry.make({ bytesPerPage: 4096, recordPagesPerChapter: 64, chaptersPerVolume: 16 }))

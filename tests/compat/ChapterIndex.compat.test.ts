@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Either } from "effect"
-import { ChapterIndex, Geometry, RecordGenerator } from "@effect-uds/volume"
+import { ChapterIndex, Geometry } from "@effect-uds/volume"
+import { RecordGenerator } from "@effect-uds/volume/testing"
 import { geometryOf, readMeta, readVectorFile, skipReason, vectorsPresent, volumeVectorNames } from "../support/vectors.js"
 
 /** The parts of meta.json this test reads beyond the common ones. */

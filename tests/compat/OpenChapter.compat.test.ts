@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Geometry, IndexLayout, RecordGenerator, RecordPage } from "@effect-uds/volume"
+import { Geometry, IndexLayout, RecordPage } from "@effect-uds/volume"
+import { RecordGenerator } from "@effect-uds/volume/testing"
 import { Either } from "effect"
 import { CorruptData } from "../../packages/index/src/IndexError.js"
 import { collate } from "../../packages/index/src/internal/openChapter/collate.js"

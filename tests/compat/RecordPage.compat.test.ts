@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { Geometry, RecordGenerator, RecordPage } from "@effect-uds/volume"
+import { Geometry, RecordPage } from "@effect-uds/volume"
+import { RecordGenerator } from "@effect-uds/volume/testing"
 import { geometryOf, readMeta, readVectorFile, skipReason, vectorsPresent, volumeVectorNames } from "../support/vectors.js"
 
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => Buffer.compare(a, b) === 0

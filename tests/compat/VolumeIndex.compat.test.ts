@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { VolumeIndex } from "@effect-uds/index"
-import { Geometry, IndexLayout, RecordGenerator } from "@effect-uds/volume"
+import { Geometry, IndexLayout } from "@effect-uds/volume"
+import { RecordGenerator } from "@effect-uds/volume/testing"
 import { Effect, Either } from "effect"
 import { currentSaveSlot, readIndexTiny, slotRegion } from "../support/indexTiny.js"
 import { skipReason, vectorsPresent } from "../support/vectors.js"

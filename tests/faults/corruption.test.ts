@@ -4,7 +4,8 @@
 // pages never make a lookup return another record's data.
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Option } from "effect"
-import { ChapterIndex, type Geometry, RecordGenerator, RecordPage, type Volume } from "@effect-uds/volume"
+import { ChapterIndex, type Geometry, RecordPage, type Volume } from "@effect-uds/volume"
+import { RecordGenerator } from "@effect-uds/volume/testing"
 import { lookupCachedUntilDone, openFaultyVolume, outcomeOf, pageBytes, threeIndexGeometry, volumeImage } from "../support/faults.js"
 import { listDataEndBit } from "../support/indexPages.js"
 import { absentName, chapterRecords, NONCE, openMemoryVolume, recordAt, smallGeometry } from "../support/volumes.js"

@@ -1,6 +1,7 @@
 // Small geometries and helpers for volume tests: volumes over memory, generated chapters.
 import { Context, Effect, Layer } from "effect"
-import { BlockDevice, Geometry, RecordGenerator, Volume } from "@effect-uds/volume"
+import { BlockDevice, Geometry, Volume } from "@effect-uds/volume"
+import { RecordGenerator } from "@effect-uds/volume/testing"
 
 export const NONCE = 0xa1b2c3d4e5f60718n
 

@@ -1,7 +1,8 @@
 // Helpers for tests of the whole index: a tiny configuration, a memory device
 // of the right size, seed-1 records, and opening an index for one program.
 import { Index, IndexConfig } from "@effect-uds/index"
-import { BlockDevice, RecordGenerator } from "@effect-uds/volume"
+import { BlockDevice } from "@effect-uds/volume"
+import { RecordGenerator } from "@effect-uds/volume/testing"
 import { Effect } from "effect"
 
 export const tinyConfig = (options: Partial<IndexConfig.Options> = {}) =>

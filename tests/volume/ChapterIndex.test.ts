@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Either, FastCheck as fc } from "effect"
-import { ChapterIndex, Geometry, RecordGenerator, VolumeError } from "@effect-uds/volume"
+import { ChapterIndex, Geometry, VolumeError } from "@effect-uds/volume"
+import { RecordGenerator } from "@effect-uds/volume/testing"
 import { BitWriter, readBits } from "../../packages/volume/src/internal/format/bitStream.js"
 import {
   decodeKeyCode,

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Either, Exit } from "effect"
-import { ChapterIndex, Geometry, IndexPageMap, RecordGenerator } from "@effect-uds/volume"
+import { ChapterIndex, Geometry, IndexPageMap } from "@effect-uds/volume"
+import { RecordGenerator } from "@effect-uds/volume/testing"
 
 const makeGeometry = (options: Geometry.Options = {}): Geometry.Geometry => Effect.runSync(Geometry.make(options))
 const oneGigabyte = makeGeometry()

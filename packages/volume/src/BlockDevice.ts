@@ -5,26 +5,21 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Layer } from "effect"
+import { Context, type Duration, Effect, Layer } from "effect"
 import { InvalidArgument, type IoError } from "./VolumeError.js"
-import { type CrashControlService, makeCrashableDevice } from "./internal/device/crashableDevice.js"
+import { makeCrashableDevice } from "./internal/device/crashableDevice.js"
 import { readIntoAny } from "./internal/device/deviceAccess.js"
-import { type FaultControlService, makeFaultyDevice } from "./internal/device/faultyDevice.js"
-import { type FileOptions, makeFileDevice } from "./internal/device/fileDevice.js"
+import { makeFaultyDevice } from "./internal/device/faultyDevice.js"
+import { makeFileDevice } from "./internal/device/fileDevice.js"
 import { maxMemorySize, memoryDeviceFor } from "./internal/device/memoryDevice.js"
 
-export type { CrashControlService, CrashOptions } from "./internal/device/crashableDevice.js"
-export type {
-  CorruptOptions,
-  DelayOptions,
-  FailOptions,
-  FaultControlService,
-  FaultTarget,
-  Operation,
-  OperationCounts
-} from "./internal/device/faultyDevice.js"
+/**
+ * A fault's `when` predicate: the access `[offset, offset + length)` overlaps bytes `[start, end)`.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export { overlaps } from "./internal/device/faultyDevice.js"
-export type { FileOptions } from "./internal/device/fileDevice.js"
 
 /**
  * What a block device provides. Reads and writes at any offsets are
@@ -35,6 +30,9 @@ export type { FileOptions } from "./internal/device/fileDevice.js"
  * `0 .. size` (a negative or fractional offset or length, or one past the
  * end). A device of your own may declare only `IoError` there: it is still
  * a valid `Service`.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export interface Service {
   /** The device size in bytes. */
@@ -52,12 +50,20 @@ export interface Service {
   readonly readInto?: (offset: number, target: Uint8Array) => Effect.Effect<void, IoError | InvalidArgument>
 }
 
-/** The block device a volume reads and writes. */
+/**
+ * The block device a volume reads and writes.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
 export class BlockDevice extends Context.Tag("@effect-uds/volume/BlockDevice")<BlockDevice, Service>() {}
 
 /**
  * Reads `target.length` bytes at `offset` into `target`, with the device's
  * `readInto` when it has one, else with `read` and a copy.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const readInto: (
   device: Service,
@@ -76,6 +82,9 @@ export const readInto: (
  * @example
  * const bytes = new Uint8Array(1 << 20)
  * const device = BlockDevice.layerMemory({ bytes })
+ *
+ * @since 0.1.0
+ * @category layers
  */
 export const layerMemory = (
   init: { readonly size: number } | { readonly bytes: Uint8Array }
@@ -85,8 +94,43 @@ export const layerMemory = (
     return device instanceof InvalidArgument ? Layer.fail(device) : Layer.succeed(BlockDevice, device)
   })
 
-/** The largest memory device: the largest Uint8Array this runtime makes. */
+/**
+ * The largest memory device: the largest Uint8Array this runtime makes.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const MAX_MEMORY_SIZE: number = maxMemorySize
+
+/**
+ * Options of `layerFile`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface FileOptions {
+  readonly create?: boolean
+  readonly size?: number
+  readonly offset?: number
+  /** Open the file read-only: writes fail with IoError, flush does nothing. */
+  readonly readOnly?: boolean
+  /**
+   * Read with `fs.readSync` on the calling thread instead of through libuv's
+   * thread pool (default false). For a file on fast local storage, or one
+   * the OS has cached, a read then costs a couple of microseconds instead of
+   * tens, and a lookup that misses the page cache can finish without
+   * waiting; but every read blocks the whole process until the disk answers,
+   * so leave it off for slow or network storage.
+   */
+  readonly syncReads?: boolean
+  /**
+   * Write with `fs.writeSync` on the calling thread (default false): a write
+   * copies into the OS page cache without a thread round trip; `flush` stays
+   * asynchronous. Leave it off for slow or network storage, where the OS
+   * may block a writer until the disk catches up.
+   */
+  readonly syncWrites?: boolean
+}
 
 /**
  * A device over the file at `path`, starting at byte `offset` (default 0) of
@@ -123,13 +167,138 @@ export const MAX_MEMORY_SIZE: number = maxMemorySize
  *
  * @example
  * const device = BlockDevice.layerFile("/var/lib/uds/volume", { create: true, size: geometry.bytesPerVolume })
+ *
+ * @since 0.1.0
+ * @category layers
  */
 export const layerFile = (
   path: string,
   options?: FileOptions
 ): Layer.Layer<BlockDevice, IoError | InvalidArgument> => Layer.scoped(BlockDevice, makeFileDevice(path, options))
 
-/** The controls of a `layerFaulty` device: arm and disarm faults, read the operation counts. */
+/**
+ * A device operation a fault can target.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Operation = "read" | "write" | "flush"
+
+/**
+ * Which operations a fault applies to.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface FaultTarget {
+  /** The operation or operations affected. */
+  readonly operation: Operation | ReadonlyArray<Operation>
+  /**
+   * Only operations whose `(offset, length)` satisfy this (default: all).
+   * A flush is seen as `(0, size)`. See `overlaps` for a byte-range test.
+   */
+  readonly when?: (offset: number, length: number) => boolean
+}
+
+/**
+ * A failure rule for `FaultControlService.fail`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface FailOptions extends FaultTarget {
+  /** Let this many matching operations succeed before failing any (default 0). */
+  readonly after?: number
+  /** Fail this many matching operations, then disarm (default: every one until `clear`). */
+  readonly times?: number
+}
+
+/**
+ * A latency rule for `FaultControlService.delay`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DelayOptions extends FaultTarget {
+  /** How long each matching operation sleeps before it runs. */
+  readonly duration: Duration.DurationInput
+}
+
+/**
+ * A corruption rule for `FaultControlService.corrupt`; it applies to reads only.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CorruptOptions {
+  /** Only reads whose `(offset, length)` satisfy this (default: all). */
+  readonly when?: (offset: number, length: number) => boolean
+  /** Mutates the bytes returned (a copy; the device is untouched); `offset` is where they start on the device. */
+  readonly mutate?: (bytes: Uint8Array, offset: number) => void
+  /**
+   * Device bit offsets to flip in every read that covers them: bit `b` is
+   * bit `b % 8` (least significant first) of device byte `floor(b / 8)`.
+   */
+  readonly flipBits?: ReadonlyArray<number>
+}
+
+/**
+ * Operations a faulty device has seen (out-of-range calls are not counted).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OperationCounts {
+  readonly reads: number
+  readonly writes: number
+  readonly flushes: number
+}
+
+/**
+ * Controls of a `layerFaulty` device. Every change applies to operations that start afterwards.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface FaultControlService {
+  /**
+   * Fails matching operations with an `IoError` whose message says it was
+   * injected. Each rule counts the operations it matches on its own;
+   * an operation fails when any rule says so.
+   *
+   * @example
+   * control.fail({ operation: "read", times: 3 })                      // the next 3 reads
+   * control.fail({ operation: "write", after: 10 })                    // every write after the 10th
+   * control.fail({ operation: "read", when: BlockDevice.overlaps(a, b) }) // reads touching [a, b)
+   */
+  readonly fail: (options: FailOptions) => Effect.Effect<void>
+  /** Adds latency: each matching operation sleeps `duration` first (several matching rules add up). */
+  readonly delay: (options: DelayOptions) => Effect.Effect<void>
+  /**
+   * Makes matching operations wait, interruptibly, until `release`; with no
+   * argument every read, write and flush hangs.
+   */
+  readonly hang: (target?: FaultTarget) => Effect.Effect<void>
+  /** Lets every hanging operation go on and disarms every `hang`. */
+  readonly release: Effect.Effect<void>
+  /** How many operations are hanging right now. */
+  readonly hanging: Effect.Effect<number>
+  /** Corrupts the bytes that matching reads return. */
+  readonly corrupt: (options: CorruptOptions) => Effect.Effect<void>
+  /** Disarms every fault (releasing hung operations); the counts are kept. */
+  readonly clear: Effect.Effect<void>
+  /** The operations seen so far. */
+  readonly counts: Effect.Effect<OperationCounts>
+  /** Sets the counts back to zero. */
+  readonly resetCounts: Effect.Effect<void>
+}
+
+/**
+ * The controls of a `layerFaulty` device: arm and disarm faults, read the operation counts.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
 export class FaultControl extends Context.Tag("@effect-uds/volume/BlockDevice/FaultControl")<
   FaultControl,
   FaultControlService
@@ -149,6 +318,9 @@ export class FaultControl extends Context.Tag("@effect-uds/volume/BlockDevice/Fa
  *   const control = yield* BlockDevice.FaultControl
  *   yield* control.fail({ operation: "read", times: 3 })
  * }).pipe(Effect.provide(device))
+ *
+ * @since 0.1.0
+ * @category layers
  */
 export const layerFaulty: Layer.Layer<BlockDevice | FaultControl, never, BlockDevice> = Layer.effectContext(
   Effect.map(BlockDevice, (inner) => {
@@ -157,7 +329,46 @@ export const layerFaulty: Layer.Layer<BlockDevice | FaultControl, never, BlockDe
   })
 )
 
-/** The controls of a `layerCrashable` device: simulate a crash, count unflushed writes. */
+/**
+ * How much of the unflushed writes reach the device in a simulated crash.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CrashOptions {
+  /** Apply the first `keep` unflushed writes, in order (default 0). */
+  readonly keep?: number
+  /** Also apply the first `tornBytes` bytes of the write after those (clamped to its length). */
+  readonly tornBytes?: number
+}
+
+/**
+ * Controls of a `layerCrashable` device.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CrashControlService {
+  /** How many writes are held, not yet flushed. */
+  readonly pending: Effect.Effect<number>
+  /**
+   * Simulates a crash: every unflushed write is dropped, except that the
+   * first `keep` are applied to the device beneath, and the first
+   * `tornBytes` bytes of the next one. The device then keeps working; later
+   * writes are held again. Waits for a flush in progress to finish first.
+   * Fails with `InvalidArgument` for a `keep` or `tornBytes` that is not a
+   * non-negative safe integer, and with the device's `IoError` if applying
+   * the kept writes fails.
+   */
+  readonly crash: (options?: CrashOptions) => Effect.Effect<void, IoError | InvalidArgument>
+}
+
+/**
+ * The controls of a `layerCrashable` device: simulate a crash, count unflushed writes.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
 export class CrashControl extends Context.Tag("@effect-uds/volume/BlockDevice/CrashControl")<
   CrashControl,
   CrashControlService
@@ -182,6 +393,9 @@ export class CrashControl extends Context.Tag("@effect-uds/volume/BlockDevice/Cr
  *   yield* device.write(0, bytes)
  *   yield* (yield* BlockDevice.CrashControl).crash({ keep: 0 }) // the write is gone
  * }).pipe(Effect.provide(device))
+ *
+ * @since 0.1.0
+ * @category layers
  */
 export const layerCrashable: Layer.Layer<BlockDevice | CrashControl, never, BlockDevice> = Layer.effectContext(
   Effect.flatMap(BlockDevice, (inner) =>

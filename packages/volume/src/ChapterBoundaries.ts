@@ -19,16 +19,29 @@ import { describeValue } from "./internal/volume/volumeInput.js"
  * `undefined` when the chapter is bad (torn, never written, out of phase).
  * A probe that knows the answer at once may return it directly instead of
  * an Effect: the search then goes on without a trip through the runtime.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export type Probe<E, R> = (physicalChapter: number) => Effect.Effect<number | undefined, E, R> | number | undefined
 
-/** The oldest and newest virtual chapters found in a volume. */
+/**
+ * The oldest and newest virtual chapters found in a volume.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Limits {
   readonly lowest: number
   readonly highest: number
 }
 
-/** The boundaries of a volume; an empty volume has `lowest = highest = 0`. */
+/**
+ * The boundaries of a volume; an empty volume has `lowest = highest = 0`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Boundaries extends Limits {
   readonly isEmpty: boolean
 }
@@ -37,6 +50,9 @@ export interface Boundaries extends Limits {
  * Bad chapters the backward search for the newest chapter may probe before it
  * gives up: the reference fails on its 101st probe, whatever that probe finds,
  * so at most 99 bad chapters can be skipped.
+ *
+ * @since 0.1.0
+ * @category constants
  */
 export const MAX_BAD_CHAPTERS = 100
 
@@ -200,6 +216,9 @@ const checkLimit = (geometry: Geometry, chapterLimit: number): Effect.Effect<voi
  * good chapter instead, under the same limit. A probe's error is passed on
  * unchanged. Fails with `InvalidArgument` for a `chapterLimit` that is not
  * an integer from 1 to `chaptersPerVolume`.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const findLimits = <E, R>(
   geometry: Geometry,
@@ -213,6 +232,9 @@ export const findLimits = <E, R>(
  * physical chapter `L - 1` is good, searching backward from the end with
  * growing steps; 0 when no good chapter was found (the volume is empty). A
  * hole of bad chapters below `L` is not detected here.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const findEnd = <E, R>(geometry: Geometry, probe: Probe<E, R>): Effect.Effect<number, E, R> =>
   // searchEnd never gives CorruptData.
@@ -223,6 +245,9 @@ export const findEnd = <E, R>(geometry: Geometry, probe: Probe<E, R>): Effect.Ef
  * lowest and highest virtual chapter below it. A volume with no good chapter
  * is empty (`lowest = highest = 0`, `isEmpty`). Both searches share one
  * memo, so no chapter is probed twice.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const find = <E, R>(geometry: Geometry, probe: Probe<E, R>): Effect.Effect<Boundaries, CorruptData | E, R> =>
   run(() => searchBoundaries(geometry), probe)

@@ -15,7 +15,12 @@ import { buildOpenChapterIndex } from "./internal/format/openChapterIndex.js"
 import { CorruptData, InvalidArgument } from "./VolumeError.js"
 import { checkName, describeValue } from "./internal/volume/volumeInput.js"
 
-/** A decoded, fully validated index page. */
+/**
+ * A decoded, fully validated index page.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface IndexPage {
   /** The virtual chapter the page says it belongs to. */
   readonly virtualChapter: number
@@ -36,7 +41,12 @@ export interface IndexPage {
   search(name: Uint8Array): number | undefined
 }
 
-/** A packed chapter index, with what the volume needs next to the pages. */
+/**
+ * A packed chapter index, with what the volume needs next to the pages.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface PackedChapter {
   /** The chapter's `indexPagesPerChapter` index pages. */
   readonly pages: ReadonlyArray<Uint8Array>
@@ -67,6 +77,9 @@ const NONCE_LIMIT = 1n << 64n
  * non-negative safe integer, records that are not one whole chapter
  * (`recordsPerChapter` × 32 bytes), `indexedRecords` not from 0 to
  * `recordsPerChapter`, or an `indexed` mask shorter than `indexedRecords`.
+ *
+ * @since 0.1.0
+ * @category validation
  */
 export const validatePackInput = (
   geometry: Geometry,
@@ -111,6 +124,9 @@ export const validatePackInput = (
  * cannot take; otherwise throws only a plain `Error` when the last index page
  * cannot hold even the empty delta lists left for it (the reference fails the
  * chapter write with OVERFLOW), which needs adversarially chosen names.
+ *
+ * @since 0.1.0
+ * @category encoding
  */
 export const packChapter = (
   geometry: Geometry,
@@ -143,6 +159,9 @@ export const packChapter = (
  * the reference leaves stale bytes between the list data and the guard).
  * Throws as {@link packChapter} does: the `InvalidArgument` of
  * {@link validatePackInput} for bad input; {@link packEither} returns it.
+ *
+ * @since 0.1.0
+ * @category encoding
  */
 export const pack = (
   geometry: Geometry,
@@ -154,6 +173,9 @@ export const pack = (
 /**
  * {@link pack} without throwing: `InvalidArgument` for bad input, and for
  * names that overflow the chapter's index pages.
+ *
+ * @since 0.1.0
+ * @category encoding
  */
 export const packEither = (
   geometry: Geometry,
@@ -181,6 +203,9 @@ export const packEither = (
  * `InvalidArgument` for a nonce that is not a u64 bigint (a caller's bug,
  * not a bad page). The page keeps a copy of `bytes`, so the caller may reuse
  * them.
+ *
+ * @since 0.1.0
+ * @category decoding
  */
 export const decodePage = (
   geometry: Geometry,
@@ -200,6 +225,9 @@ export const decodePage = (
 /**
  * The chapter delta list of a 16-byte name (bytes 8..13, spec/chapter-index.md §1).
  * Throws the `InvalidArgument` for a name that is not a Uint8Array of 16 bytes.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const deltaList = (geometry: Geometry, name: Uint8Array): number => {
   const invalid = checkName(name)

@@ -14,24 +14,69 @@ import { Data, Effect } from "effect"
 import { InvalidArgument } from "./VolumeError.js"
 import { describeValue } from "./internal/volume/volumeInput.js"
 
-/** Bytes in a record: a 16-byte name followed by 16 bytes of data. */
+/**
+ * Bytes in a record: a 16-byte name followed by 16 bytes of data.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const BYTES_PER_RECORD = 32
-/** Bytes in a record name. */
+/**
+ * Bytes in a record name.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const NAME_SIZE = 16
-/** Bytes of record data. */
+/**
+ * Bytes of record data.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const DATA_SIZE = 16
-/** The chapter index always codes deltas around this mean. */
+/**
+ * The chapter index always codes deltas around this mean.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const CHAPTER_MEAN_DELTA = 65536
-/** Physical page 0 of the volume is a reserved header page. */
+/**
+ * Physical page 0 of the volume is a reserved header page.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const HEADER_PAGES_PER_VOLUME = 1
-/** Header bytes of a packed index page. */
+/**
+ * Header bytes of a packed index page.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const INDEX_PAGE_HEADER_BYTES = 20
-/** Width of one list offset in an index page's offset table. */
+/**
+ * Width of one list offset in an index page's offset table.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const LIST_OFFSET_BITS = 19
-/** Trailing 0xFF guard bytes of every index page. */
+/**
+ * Trailing 0xFF guard bytes of every index page.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const INDEX_PAGE_GUARD_BYTES = 7
 
-/** An immutable volume geometry, with every value the reference derives. */
+/**
+ * An immutable volume geometry, with every value the reference derives.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Geometry {
   readonly bytesPerPage: number
   readonly recordsPerPage: number
@@ -55,7 +100,12 @@ export interface Geometry {
   readonly remappedPhysical: number
 }
 
-/** The primary values a geometry is made from; every other field is derived. */
+/**
+ * The primary values a geometry is made from; every other field is derived.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Options {
   readonly bytesPerPage?: number
   readonly recordPagesPerChapter?: number
@@ -65,10 +115,20 @@ export interface Options {
   readonly remappedPhysical?: number
 }
 
-/** Bits needed to write `n` in binary; 1 for 0 and 1. */
+/**
+ * Bits needed to write `n` in binary; 1 for 0 and 1.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const bitsPer = (n: number): number => (n < 2 ? 1 : Math.floor(Math.log2(n)) + 1)
 
-/** The delta coding constants for a mean delta (chapter-index.md §5). */
+/**
+ * The delta coding constants for a mean delta (chapter-index.md §5).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const codingConstants = (meanDelta: number) => {
   const incrKeys = Math.floor((836158 * meanDelta + 603160) / 1206321)
   const minBits = bitsPer(incrKeys + 1)
@@ -97,6 +157,9 @@ const estimateIndexPages = (
  * The most record pages a chapter may have: the page cache must hold at
  * least one chapter's record pages, and its slots are numbered with 15 bits
  * (geometry.md §5: cache_chapters × record_pages_per_chapter ≤ 32767).
+ *
+ * @since 0.1.0
+ * @category constants
  */
 export const MAX_RECORD_PAGES_PER_CHAPTER = 32767
 
@@ -119,6 +182,9 @@ const checkOptions = (what: string, options: unknown) =>
  * field and its allowed range, for a geometry the on-disk formats cannot hold,
  * for options that are not an object, and for `recordPagesPerChapter` above
  * {@link MAX_RECORD_PAGES_PER_CHAPTER} (no page cache could hold a chapter).
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const make = (options: Options = {}): Effect.Effect<Geometry, InvalidArgument> => {
   const badOptions = checkOptions("Geometry.make", options)
@@ -202,7 +268,12 @@ export const make = (options: Options = {}): Effect.Effect<Geometry, InvalidArgu
   }))
 }
 
-/** A memory size the reference's configuration accepts (geometry.md §4). */
+/**
+ * A memory size the reference's configuration accepts (geometry.md §4).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type MemorySize = 0.25 | 0.5 | 0.75 | number | "tiny"
 
 /**
@@ -210,6 +281,9 @@ export type MemorySize = 0.25 | 0.5 | 0.75 | number | "tiny"
  * 0.75 GB, a whole number of GB from 1 to 1024, or the "tiny" test
  * configuration; dense or sparse; `reduced` drops one chapter, as an LVM
  * conversion does.
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const fromMemorySize = (
   memory: MemorySize,
@@ -248,13 +322,21 @@ export const fromMemorySize = (
   })
 }
 
-/** A geometry is reduced (one chapter removed by a conversion) iff its chapter count is odd. */
+/**
+ * A geometry is reduced (one chapter removed by a conversion) iff its chapter count is odd.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const isReduced = (geometry: Geometry): boolean => geometry.chaptersPerVolume % 2 === 1
 
 /**
  * The physical chapter that holds a virtual chapter, including the rule for
  * a chapter remapped by a conversion (geometry.md §7). With no remapping
  * this is plain modulo.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const mapToPhysicalChapter = (geometry: Geometry, virtualChapter: number): number => {
   const { chaptersPerVolume, remappedVirtual, remappedPhysical } = geometry
@@ -271,6 +353,9 @@ export const mapToPhysicalChapter = (geometry: Geometry, virtualChapter: number)
  * How many chapters expire when `newestVirtual` opens (geometry.md §7.1):
  * none while the volume is not full, two or none around a remapped chapter,
  * otherwise one.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const chaptersToExpire = (geometry: Geometry, newestVirtual: number): number => {
   if (newestVirtual < geometry.chaptersPerVolume) return 0
@@ -282,11 +367,21 @@ export const chaptersToExpire = (geometry: Geometry, newestVirtual: number): num
   return 1
 }
 
-/** Whether any chapter of the live window [oldest, newest] is sparse (geometry.md §6). */
+/**
+ * Whether any chapter of the live window [oldest, newest] is sparse (geometry.md §6).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const hasSparseChapters = (geometry: Geometry, oldestVirtual: number, newestVirtual: number): boolean =>
   geometry.sparseChaptersPerVolume > 0 && newestVirtual - oldestVirtual + 1 > geometry.denseChaptersPerVolume
 
-/** Whether `virtualChapter` is sparse in the live window [oldest, newest] (geometry.md §6). */
+/**
+ * Whether `virtualChapter` is sparse in the live window [oldest, newest] (geometry.md §6).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const isChapterSparse = (
   geometry: Geometry,
   oldestVirtual: number,
@@ -296,6 +391,11 @@ export const isChapterSparse = (
   hasSparseChapters(geometry, oldestVirtual, newestVirtual) &&
   virtualChapter + geometry.denseChaptersPerVolume <= newestVirtual
 
-/** The physical page number of page `pageInChapter` of a physical chapter (volume.md §1). */
+/**
+ * The physical page number of page `pageInChapter` of a physical chapter (volume.md §1).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const physicalPage = (geometry: Geometry, physicalChapter: number, pageInChapter: number): number =>
   HEADER_PAGES_PER_VOLUME + physicalChapter * geometry.pagesPerChapter + pageInChapter

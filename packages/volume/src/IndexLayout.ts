@@ -14,22 +14,45 @@ import * as Geometry from "./Geometry.js"
 import { primaryNonce, volumeNonce } from "./internal/format/nonce.js"
 import { CorruptData } from "./VolumeError.js"
 
-/** The layout's allocation unit: every region is a whole number of these. */
+/**
+ * The layout's allocation unit: every region is a whole number of these.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const BLOCK_SIZE = 4096
 
 /**
  * Bytes from the super block that `parse` needs: the super block itself and
  * the configuration block that always follows it.
+ *
+ * @since 0.1.0
+ * @category constants
  */
 export const HEADER_BYTES = 2 * BLOCK_SIZE
 
-/** The region-table magic, "AlbRgn01" read as a big-endian number and stored little-endian. */
+/**
+ * The region-table magic, "AlbRgn01" read as a big-endian number and stored little-endian.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const REGION_MAGIC = 0x416c6252676e3031n
 
-/** The label that opens the super block's payload. */
+/**
+ * The label that opens the super block's payload.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const SUPER_BLOCK_LABEL = "*ALBIREO*SINGLE*FILE*LAYOUT*001*"
 
-/** The region kind codes of layout.md §2.1. */
+/**
+ * The region kind codes of layout.md §2.1.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const RegionKind = {
   Empty: 0,
   Header: 1,
@@ -43,13 +66,28 @@ export const RegionKind = {
   OpenChapter: 303
 } as const
 
-/** The instance number of a region kind that has only one instance. */
+/**
+ * The instance number of a region kind that has only one instance.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const SOLE_INSTANCE = 65535
 
-/** The region-table types of layout.md §2.1. */
+/**
+ * The region-table types of layout.md §2.1.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const TableType = { Super: 1, Save: 2, Unsaved: 4 } as const
 
-/** One entry of a region table, with where it lies relative to the super block. */
+/**
+ * One entry of a region table, with where it lies relative to the super block.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Region {
   readonly kind: number
   readonly instance: number
@@ -59,7 +97,12 @@ export interface Region {
   readonly byteLength: number
 }
 
-/** A decoded region table: the 24-byte header, its entries and where its payload starts. */
+/**
+ * A decoded region table: the 24-byte header, its entries and where its payload starts.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface RegionTable {
   readonly regionBlocks: number
   readonly type: number
@@ -72,6 +115,9 @@ export interface RegionTable {
 /**
  * The configuration record (geometry.md §8). Its six geometry fields carry
  * `Geometry.Options` names, so the record can be passed to `Geometry.make`.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export interface Configuration {
   readonly version: "06.02" | "08.02"
@@ -88,7 +134,12 @@ export interface Configuration {
   readonly userNonce: bigint
 }
 
-/** Everything `parse` learns from the first two blocks of an index. */
+/**
+ * Everything `parse` learns from the first two blocks of an index.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Layout {
   /** 3 normally; 7 for an index shrunk by one chapter in an LVM conversion. */
   readonly superBlockVersion: 3 | 7
@@ -141,6 +192,9 @@ const blockNumber = (value: bigint, what: string): Either.Either<number, Corrupt
  * Decodes the region table at the start of `block` (layout.md §2.1): the
  * super block's, or a save slot's. Checks the magic, the table version and
  * that the entries and payload fit in one block; not what the entries say.
+ *
+ * @since 0.1.0
+ * @category decoding
  */
 export const decodeRegionTable = (block: Uint8Array): Either.Either<RegionTable, CorruptData> =>
   Either.gen(function*() {
@@ -387,6 +441,9 @@ const checkSizes = (
  * `CorruptData` with a one-line message naming what was wrong ("not a UDS
  * index: ...", "unsupported UDS index: ...", "corrupt UDS index: ..."). Never
  * throws.
+ *
+ * @since 0.1.0
+ * @category decoding
  */
 export const parse = (bytes: Uint8Array): Either.Either<Layout, CorruptData> =>
   Either.gen(function*() {
@@ -439,6 +496,9 @@ export const parse = (bytes: Uint8Array): Either.Either<Layout, CorruptData> =>
  * Reads the first `HEADER_BYTES` of an index through `read` (a block
  * device's read, positioned at the super block) and parses them. A failed
  * read is passed on unchanged.
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const open = <E, R>(
   read: (offset: number, length: number) => Effect.Effect<Uint8Array, E, R>

@@ -5,16 +5,17 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Either, Layer } from "effect"
+import { Context, Effect, type Either, Layer } from "effect"
 import type { Geometry } from "./Geometry.js"
-import { chapterDeltaList } from "./internal/format/chapterHash.js"
-import { CorruptData } from "./VolumeError.js"
-import { describeValue } from "./internal/volume/volumeInput.js"
+import type { CorruptData } from "./VolumeError.js"
+import * as internal from "./internal/volume/indexPageMap.js"
 
-const MAGIC = "ALBIPM02"
-const HEADER_BYTES = 16
-
-/** The map's operations; all synchronous, on a Uint16Array. */
+/**
+ * The map's operations; all synchronous, on a Uint16Array.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Service {
   /**
    * Records that index page `indexPage` of `physicalChapter`, now holding
@@ -40,106 +41,81 @@ export interface Service {
   readonly load: (bytes: Uint8Array) => Effect.Effect<void, CorruptData>
 }
 
-/** The index page map of a volume. */
+/**
+ * The index page map of a volume.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
 export class IndexPageMap extends Context.Tag("@effect-uds/volume/IndexPageMap")<IndexPageMap, Service>() {}
 
-/** The map's contents: the last update and one u16 per (physical chapter, index page but the last). */
+/**
+ * The map's contents: the last update and one u16 per (physical chapter, index page but the last).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface State {
   readonly lastUpdate: number
   readonly entries: Uint16Array
 }
 
-/** Entries per chapter: index pages per chapter minus the implicit last one. */
-export const entriesPerChapter = (geometry: Geometry): number => geometry.indexPagesPerChapter - 1
+/**
+ * Entries per chapter: index pages per chapter minus the implicit last one.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const entriesPerChapter: (geometry: Geometry) => number = internal.entriesPerChapter
 
-/** Bytes of the saved map: magic, last update, and the entries. */
-export const savedSize = (geometry: Geometry): number =>
-  HEADER_BYTES + 2 * entriesPerChapter(geometry) * geometry.chaptersPerVolume
+/**
+ * Bytes of the saved map: magic, last update, and the entries.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const savedSize: (geometry: Geometry) => number = internal.savedSize
 
-/** The map in the reference's save format (little-endian, no padding). */
-export const encode = (geometry: Geometry, state: State): Uint8Array => {
-  const bytes = new Uint8Array(savedSize(geometry))
-  const view = new DataView(bytes.buffer)
-  for (let i = 0; i < MAGIC.length; i++) bytes[i] = MAGIC.charCodeAt(i)
-  view.setBigUint64(8, BigInt(state.lastUpdate), true)
-  for (let i = 0; i < state.entries.length; i++) view.setUint16(HEADER_BYTES + 2 * i, state.entries[i]!, true)
-  return bytes
-}
+/**
+ * The map in the reference's save format (little-endian, no padding).
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const encode: (geometry: Geometry, state: State) => Uint8Array = internal.encode
 
 /**
  * Reads a saved map: the first `savedSize` bytes (a save region's padding
  * after them is ignored). Fails with `CorruptData` for a wrong magic, too few
  * bytes (or bytes that are not a Uint8Array), or a last update beyond
  * Number.MAX_SAFE_INTEGER.
+ *
+ * @since 0.1.0
+ * @category decoding
  */
-export const decode = (geometry: Geometry, bytes: Uint8Array): Either.Either<State, CorruptData> => {
-  const size = savedSize(geometry)
-  if (!(bytes instanceof Uint8Array)) {
-    return Either.left(new CorruptData({
-      message: `a saved index page map must be a Uint8Array of ${size} bytes, got ${describeValue(bytes)}`
-    }))
-  }
-  if (bytes.length < size) {
-    return Either.left(new CorruptData({ message: `index page map is ${bytes.length} bytes, expected ${size}` }))
-  }
-  const magic = String.fromCharCode(...bytes.subarray(0, MAGIC.length))
-  if (magic !== MAGIC) {
-    return Either.left(new CorruptData({ message: `index page map magic ${JSON.stringify(magic)} is not "${MAGIC}"` }))
-  }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, size)
-  const lastUpdate = view.getBigUint64(8, true)
-  if (lastUpdate > BigInt(Number.MAX_SAFE_INTEGER)) {
-    return Either.left(
-      new CorruptData({ message: `index page map last update ${lastUpdate} is beyond ${Number.MAX_SAFE_INTEGER}` })
-    )
-  }
-  const entries = new Uint16Array((size - HEADER_BYTES) / 2)
-  for (let i = 0; i < entries.length; i++) entries[i] = view.getUint16(HEADER_BYTES + 2 * i, true)
-  return Either.right({ lastUpdate: Number(lastUpdate), entries })
-}
+export const decode: (geometry: Geometry, bytes: Uint8Array) => Either.Either<State, CorruptData> =
+  internal.decode
 
-/** A new map for `geometry`: every entry 0, last update 0, as a created index starts. */
+/**
+ * A new map for `geometry`: every entry 0, last update 0, as a created index starts.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = (geometry: Geometry): Effect.Effect<Service> => Effect.sync(() => makeSync(geometry))
 
-/** The map as a layer. */
+/**
+ * The map as a layer.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer = (geometry: Geometry): Layer.Layer<IndexPageMap> => Layer.effect(IndexPageMap, make(geometry))
 
-/** A new map, built synchronously. */
-export const makeSync = (geometry: Geometry): Service => {
-  const perChapter = entriesPerChapter(geometry)
-  const lastList = geometry.deltaListsPerChapter - 1
-  const addressBits = geometry.chapterAddressBits
-  let entries: Uint16Array = new Uint16Array(perChapter * geometry.chaptersPerVolume)
-  let lastUpdate = 0
-
-  const highestList = (physicalChapter: number, indexPage: number): number =>
-    indexPage < perChapter ? entries[physicalChapter * perChapter + indexPage]! : lastList
-  const lowestList = (physicalChapter: number, indexPage: number): number =>
-    indexPage === 0 ? 0 : entries[physicalChapter * perChapter + indexPage - 1]! + 1
-
-  return {
-    update: (virtualChapter, physicalChapter, indexPage, highest) => {
-      if (virtualChapter > lastUpdate) lastUpdate = virtualChapter
-      if (indexPage < perChapter) entries[physicalChapter * perChapter + indexPage] = highest & 0xffff
-    },
-    findIndexPage: (name, physicalChapter) => {
-      const list = chapterDeltaList(name, 0, addressBits, lastList)
-      const base = physicalChapter * perChapter
-      for (let page = 0; page < perChapter; page++) if (list <= entries[base + page]!) return page
-      return perChapter
-    },
-    lowestList,
-    highestList,
-    bounds: (physicalChapter, indexPage) => ({
-      lowest: lowestList(physicalChapter, indexPage),
-      highest: highestList(physicalChapter, indexPage)
-    }),
-    lastUpdate: () => lastUpdate,
-    save: () => encode(geometry, { lastUpdate, entries }),
-    load: (bytes) =>
-      Effect.map(decode(geometry, bytes), (state) => {
-        entries = state.entries
-        lastUpdate = state.lastUpdate
-      })
-  }
-}
+/**
+ * A new map, built synchronously.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeSync: (geometry: Geometry) => Service = internal.makeSync

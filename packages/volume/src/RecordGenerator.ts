@@ -12,12 +12,22 @@ const GOLDEN = 0x9e3779b97f4a7c15n
 const MIX1 = 0xbf58476d1ce4e5b9n
 const MIX2 = 0x94d049bb133111ebn
 
-/** A SplitMix64 stream: each call of `next` returns the next u64. */
+/**
+ * A SplitMix64 stream: each call of `next` returns the next u64.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface SplitMix64 {
   readonly next: () => bigint
 }
 
-/** A SplitMix64 stream whose state starts at `seed`. */
+/**
+ * A SplitMix64 stream whose state starts at `seed`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const splitMix64 = (seed: bigint | number): SplitMix64 => {
   let state = BigInt(seed) & MASK64
   return {
@@ -31,7 +41,12 @@ export const splitMix64 = (seed: bigint | number): SplitMix64 => {
   }
 }
 
-/** Writes the next two draws of `stream` as a 16-byte name at `offset` of `out`. */
+/**
+ * Writes the next two draws of `stream` as a 16-byte name at `offset` of `out`.
+ *
+ * @since 0.1.0
+ * @category generators
+ */
 export const nextName = (stream: SplitMix64, out: Uint8Array, offset = 0): void => {
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength)
   view.setBigUint64(offset, stream.next(), true)
@@ -42,6 +57,9 @@ export const nextName = (stream: SplitMix64, out: Uint8Array, offset = 0): void 
  * Generates `count` consecutive records of a run that starts at record
  * `firstRecord` (the stream must be positioned there), each tagged with
  * `virtualChapter`, as one packed buffer of 32-byte records.
+ *
+ * @since 0.1.0
+ * @category generators
  */
 export const nextRecords = (
   stream: SplitMix64,
@@ -63,6 +81,9 @@ export const nextRecords = (
  * The records of virtual chapters `first` .. `last` of a generator run with
  * `seed`, one packed buffer per chapter: chapter c holds records
  * c·R .. c·R + R − 1 (R = recordsPerChapter).
+ *
+ * @since 0.1.0
+ * @category generators
  */
 export const chapters = (
   geometry: Geometry,
@@ -80,5 +101,10 @@ export const chapters = (
   return result
 }
 
-/** Converts bytes to lowercase hex. */
+/**
+ * Converts bytes to lowercase hex.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const toHex = (bytes: Uint8Array): string => Buffer.from(bytes).toString("hex")

@@ -25,6 +25,9 @@ import { checkName, describeValue } from "./internal/volume/volumeInput.js"
 /**
  * `InvalidArgument` when `records` is not exactly one page of records
  * (`recordsPerPage` × 32 bytes), otherwise `undefined`.
+ *
+ * @since 0.1.0
+ * @category validation
  */
 export const validateRecords = (geometry: Geometry, records: Uint8Array): InvalidArgument | undefined =>
   records instanceof Uint8Array && records.length === geometry.recordsPerPage * BYTES_PER_RECORD
@@ -35,7 +38,12 @@ export const validateRecords = (geometry: Geometry, records: Uint8Array): Invali
         describeValue(records)
     })
 
-/** `InvalidArgument` when `name` is not a Uint8Array of 16 bytes, otherwise `undefined` (the volume's own check). */
+/**
+ * `InvalidArgument` when `name` is not a Uint8Array of 16 bytes, otherwise `undefined` (the volume's own check).
+ *
+ * @since 0.1.0
+ * @category validation
+ */
 export const validateName: (name: Uint8Array) => InvalidArgument | undefined = checkName
 
 // Copies 32-byte records with 4-byte word moves when both sides are aligned.
@@ -80,6 +88,9 @@ const copyRecords = (
  * beyond shared scratch. Writes only the record slots (recordsPerPage × 32
  * bytes); a page tail that is not a whole record is left as it was.
  * Precondition: both ranges lie inside their arrays.
+ *
+ * @since 0.1.0
+ * @category encoding
  */
 export const encodeInto = (
   geometry: Geometry,
@@ -99,6 +110,9 @@ export const encodeInto = (
  * zero). Throws the `InvalidArgument` of {@link validateRecords} if
  * `records` is not one page of records: that is a caller bug, so check
  * first or use {@link encodeEither}.
+ *
+ * @since 0.1.0
+ * @category encoding
  */
 export const encode = (geometry: Geometry, records: Uint8Array): Uint8Array => {
   const invalid = validateRecords(geometry, records)
@@ -108,7 +122,12 @@ export const encode = (geometry: Geometry, records: Uint8Array): Uint8Array => {
   return page
 }
 
-/** {@link encode}, failing with `InvalidArgument` instead of throwing on a wrong records length. */
+/**
+ * {@link encode}, failing with `InvalidArgument` instead of throwing on a wrong records length.
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
 export const encodeEither = (geometry: Geometry, records: Uint8Array): Either.Either<Uint8Array, InvalidArgument> => {
   const invalid = validateRecords(geometry, records)
   return invalid === undefined ? Either.right(encode(geometry, records)) : Either.left(invalid)
@@ -119,6 +138,9 @@ export const encodeEither = (geometry: Geometry, records: Uint8Array): Either.Ei
  * walk of record-page.md §5, or -1. Slots past the end of a short page count
  * as absent. A name shorter than 16 bytes compares as if zero-padded; bytes
  * past 16 are ignored.
+ *
+ * @since 0.1.0
+ * @category search
  */
 export const findSlot = (page: Uint8Array, name: Uint8Array, recordsPerPage: number): number => {
   const n = Math.min(recordsPerPage, page.length >>> 5)
@@ -162,6 +184,9 @@ const searchInputError = (page: Uint8Array, name: Uint8Array): InvalidArgument |
  * Whatever the page holds, it throws only the `InvalidArgument` for a name
  * that is not a Uint8Array of 16 bytes or a page that is not a Uint8Array;
  * {@link searchEither} returns that instead.
+ *
+ * @since 0.1.0
+ * @category search
  */
 export const search = (geometry: Geometry, page: Uint8Array, name: Uint8Array): Uint8Array | undefined => {
   const invalid = searchInputError(page, name)
@@ -172,7 +197,12 @@ export const search = (geometry: Geometry, page: Uint8Array, name: Uint8Array): 
   return page.slice(data, data + 16)
 }
 
-/** {@link search}, returning its `InvalidArgument` instead of throwing it; `Option.none()` when the name is absent. */
+/**
+ * {@link search}, returning its `InvalidArgument` instead of throwing it; `Option.none()` when the name is absent.
+ *
+ * @since 0.1.0
+ * @category search
+ */
 export const searchEither = (
   geometry: Geometry,
   page: Uint8Array,

@@ -1,5 +1,6 @@
 // The W2/W3 query mix (BENCHMARKS.md): present and absent names, alternating.
-import { type Geometry, RecordGenerator } from "@effect-uds/volume"
+import { type Geometry } from "@effect-uds/volume"
+import { RecordGenerator } from "@effect-uds/volume/testing"
 
 /** A prepared stream of lookups with their expected answers. */
 export interface Queries {

@@ -1,5 +1,6 @@
 // W1: write 64 dense chapters of 256 record pages of 4096 bytes to a file.
-import { Geometry, RecordGenerator } from "@effect-uds/volume"
+import { Geometry } from "@effect-uds/volume"
+import { RecordGenerator } from "@effect-uds/volume/testing"
 import { Effect } from "effect"
 import * as fs from "node:fs"
 import { now, openVolume, progress, settleHeap } from "./benchVolume.js"

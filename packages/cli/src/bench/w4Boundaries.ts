@@ -1,5 +1,6 @@
 // W4: findChapterBoundaries on a wrapped volume of 1024 small chapters.
-import { Geometry, RecordGenerator } from "@effect-uds/volume"
+import { Geometry } from "@effect-uds/volume"
+import { RecordGenerator } from "@effect-uds/volume/testing"
 import { Effect } from "effect"
 import * as fs from "node:fs"
 import { CheckFailed } from "../CliError.js"

@@ -1,7 +1,8 @@
 // W5: a flood of lookups on a cold volume (issue 14, item 1): 20 chapters of
 // 256 record pages reopened over a plain user device whose reads take 1 ms,
 // a one-chapter cache, and one lookup per record page, all at once.
-import { BlockDevice, Geometry, RecordGenerator, Volume } from "@effect-uds/volume"
+import { BlockDevice, Geometry, Volume } from "@effect-uds/volume"
+import { RecordGenerator } from "@effect-uds/volume/testing"
 import { Context, Effect, Layer, Option } from "effect"
 import { BENCH_NONCE, now, progress, settleHeap } from "./benchVolume.js"
 

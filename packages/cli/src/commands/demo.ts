@@ -8,7 +8,8 @@
  */
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import { BlockDevice, Geometry, RecordGenerator, Volume } from "@effect-uds/volume"
+import { BlockDevice, Geometry, Volume } from "@effect-uds/volume"
+import { RecordGenerator } from "@effect-uds/volume/testing"
 import { Console, Effect, Layer, Option } from "effect"
 import * as crypto from "node:crypto"
 import * as fs from "node:fs"

@@ -8,7 +8,8 @@
  * @since 0.1.0
  */
 import { Index, IndexConfig } from "@effect-uds/index"
-import { BlockDevice, IndexLayout, RecordGenerator } from "@effect-uds/volume"
+import { BlockDevice, IndexLayout } from "@effect-uds/volume"
+import { RecordGenerator } from "@effect-uds/volume/testing"
 import { Console, Effect, Either, Exit, Layer, Scope } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"

@@ -5,34 +5,10 @@
  * @internal
  */
 import { Effect } from "effect"
-import type { Service } from "../../BlockDevice.js"
+import type { CrashControlService, Service } from "../../BlockDevice.js"
 import { InvalidArgument, IoError } from "../../VolumeError.js"
 import { describeValue } from "../volume/volumeInput.js"
 import { bytesRangeError, countError, readFresh, readIntoAny } from "./deviceAccess.js"
-
-/** How much of the unflushed writes reach the device in a simulated crash. */
-export interface CrashOptions {
-  /** Apply the first `keep` unflushed writes, in order (default 0). */
-  readonly keep?: number
-  /** Also apply the first `tornBytes` bytes of the write after those (clamped to its length). */
-  readonly tornBytes?: number
-}
-
-/** Controls of a `layerCrashable` device. */
-export interface CrashControlService {
-  /** How many writes are held, not yet flushed. */
-  readonly pending: Effect.Effect<number>
-  /**
-   * Simulates a crash: every unflushed write is dropped, except that the
-   * first `keep` are applied to the device beneath, and the first
-   * `tornBytes` bytes of the next one. The device then keeps working; later
-   * writes are held again. Waits for a flush in progress to finish first.
-   * Fails with `InvalidArgument` for a `keep` or `tornBytes` that is not a
-   * non-negative safe integer, and with the device's `IoError` if applying
-   * the kept writes fails.
-   */
-  readonly crash: (options?: CrashOptions) => Effect.Effect<void, IoError | InvalidArgument>
-}
 
 interface HeldWrite {
   readonly offset: number

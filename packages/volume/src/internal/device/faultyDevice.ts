@@ -5,91 +5,9 @@
  * @internal
  */
 import { Deferred, type Duration, Effect } from "effect"
-import type { Service } from "../../BlockDevice.js"
+import type { CorruptOptions, FaultControlService, FaultTarget, Operation, Service } from "../../BlockDevice.js"
 import { type InvalidArgument, IoError } from "../../VolumeError.js"
 import { bytesRangeError, rangeError, readIntoAny } from "./deviceAccess.js"
-
-/** A device operation a fault can target. */
-export type Operation = "read" | "write" | "flush"
-
-/** Which operations a fault applies to. */
-export interface FaultTarget {
-  /** The operation or operations affected. */
-  readonly operation: Operation | ReadonlyArray<Operation>
-  /**
-   * Only operations whose `(offset, length)` satisfy this (default: all).
-   * A flush is seen as `(0, size)`. See `overlaps` for a byte-range test.
-   */
-  readonly when?: (offset: number, length: number) => boolean
-}
-
-/** A failure rule for `FaultControlService.fail`. */
-export interface FailOptions extends FaultTarget {
-  /** Let this many matching operations succeed before failing any (default 0). */
-  readonly after?: number
-  /** Fail this many matching operations, then disarm (default: every one until `clear`). */
-  readonly times?: number
-}
-
-/** A latency rule for `FaultControlService.delay`. */
-export interface DelayOptions extends FaultTarget {
-  /** How long each matching operation sleeps before it runs. */
-  readonly duration: Duration.DurationInput
-}
-
-/** A corruption rule for `FaultControlService.corrupt`; it applies to reads only. */
-export interface CorruptOptions {
-  /** Only reads whose `(offset, length)` satisfy this (default: all). */
-  readonly when?: (offset: number, length: number) => boolean
-  /** Mutates the bytes returned (a copy; the device is untouched); `offset` is where they start on the device. */
-  readonly mutate?: (bytes: Uint8Array, offset: number) => void
-  /**
-   * Device bit offsets to flip in every read that covers them: bit `b` is
-   * bit `b % 8` (least significant first) of device byte `floor(b / 8)`.
-   */
-  readonly flipBits?: ReadonlyArray<number>
-}
-
-/** Operations the wrapper has seen (out-of-range calls are not counted). */
-export interface OperationCounts {
-  readonly reads: number
-  readonly writes: number
-  readonly flushes: number
-}
-
-/** Controls of a `layerFaulty` device. Every change applies to operations that start afterwards. */
-export interface FaultControlService {
-  /**
-   * Fails matching operations with an `IoError` whose message says it was
-   * injected. Each rule counts the operations it matches on its own;
-   * an operation fails when any rule says so.
-   *
-   * @example
-   * control.fail({ operation: "read", times: 3 })                      // the next 3 reads
-   * control.fail({ operation: "write", after: 10 })                    // every write after the 10th
-   * control.fail({ operation: "read", when: BlockDevice.overlaps(a, b) }) // reads touching [a, b)
-   */
-  readonly fail: (options: FailOptions) => Effect.Effect<void>
-  /** Adds latency: each matching operation sleeps `duration` first (several matching rules add up). */
-  readonly delay: (options: DelayOptions) => Effect.Effect<void>
-  /**
-   * Makes matching operations wait, interruptibly, until `release`; with no
-   * argument every read, write and flush hangs.
-   */
-  readonly hang: (target?: FaultTarget) => Effect.Effect<void>
-  /** Lets every hanging operation go on and disarms every `hang`. */
-  readonly release: Effect.Effect<void>
-  /** How many operations are hanging right now. */
-  readonly hanging: Effect.Effect<number>
-  /** Corrupts the bytes that matching reads return. */
-  readonly corrupt: (options: CorruptOptions) => Effect.Effect<void>
-  /** Disarms every fault (releasing hung operations); the counts are kept. */
-  readonly clear: Effect.Effect<void>
-  /** The operations seen so far. */
-  readonly counts: Effect.Effect<OperationCounts>
-  /** Sets the counts back to zero. */
-  readonly resetCounts: Effect.Effect<void>
-}
 
 /** A `when` predicate: the access `[offset, offset + length)` overlaps bytes `[start, end)`. */
 export const overlaps = (start: number, end: number) => (offset: number, length: number): boolean =>

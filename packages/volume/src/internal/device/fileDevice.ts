@@ -5,36 +5,11 @@
  */
 import { Effect, type Scope } from "effect"
 import * as fs from "node:fs"
-import type { Service } from "../../BlockDevice.js"
+import type { FileOptions, Service } from "../../BlockDevice.js"
 import { InvalidArgument, IoError } from "../../VolumeError.js"
 import { describeValue } from "../volume/volumeInput.js"
 import { bytesRangeError, countError, rangeError, readFresh } from "./deviceAccess.js"
 import { type DirectReader, directReadKey, type WithDirectReader } from "./directRead.js"
-
-/** Options of `BlockDevice.layerFile`. */
-export interface FileOptions {
-  readonly create?: boolean
-  readonly size?: number
-  readonly offset?: number
-  /** Open the file read-only: writes fail with IoError, flush does nothing. */
-  readonly readOnly?: boolean
-  /**
-   * Read with `fs.readSync` on the calling thread instead of through libuv's
-   * thread pool (default false). For a file on fast local storage, or one
-   * the OS has cached, a read then costs a couple of microseconds instead of
-   * tens, and a lookup that misses the page cache can finish without
-   * waiting; but every read blocks the whole process until the disk answers,
-   * so leave it off for slow or network storage.
-   */
-  readonly syncReads?: boolean
-  /**
-   * Write with `fs.writeSync` on the calling thread (default false): a write
-   * copies into the OS page cache without a thread round trip; `flush` stays
-   * asynchronous. Leave it off for slow or network storage, where the OS
-   * may block a writer until the disk catches up.
-   */
-  readonly syncWrites?: boolean
-}
 
 // One fs.read/fs.write moves at most this much; Node refuses lengths of 2 GiB and more.
 const MAX_CHUNK = 1 << 30

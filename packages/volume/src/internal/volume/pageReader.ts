@@ -49,6 +49,12 @@ export interface PageReader {
 
 /** Synchronous reads between turns of the event loop, at most. */
 const SYNC_READS_BEFORE_YIELD = 128
+/**
+ * The longest stretch, in ms, from the first synchronous read after a turn
+ * of the event loop to the read that must wait for the next turn: the reads
+ * and all the work between them (decoding, other fibers' lookups).
+ */
+const SYNC_STRETCH_MS = 1
 
 /** The page getters of a volume. */
 export const makePageReader = (
@@ -59,24 +65,45 @@ export const makePageReader = (
   const { indexPagesPerChapter } = geometry
 
   // A synchronous read blocks the whole process: after SYNC_READS_BEFORE_YIELD
-  // of them the next read waits for a turn of the event loop first. Yielding
-  // to other fibers (Effect.yieldNow) is not enough: Effect's scheduler runs
-  // them on microtasks, so I/O callbacks (a chapter write's) and timers would
-  // still wait for thousands of drains.
+  // of them, or SYNC_STRETCH_MS after the first, the next read waits for a
+  // turn of the event loop. Yielding to other fibers (Effect.yieldNow) is not
+  // enough: Effect's scheduler runs them on microtasks, so I/O callbacks (a
+  // chapter write's) and timers would still wait for thousands of drains.
+  // Every fiber that must yield waits for the same turn: one immediate starts
+  // the next budget, whoever asked for it. (An immediate each would start a
+  // fresh budget per fiber within one turn, so 256 fibers could hold the loop
+  // for 256 stretches.)
+  const waiting = new Set<() => void>()
+  let turn: ReturnType<typeof setImmediate> | undefined
+  const nextTurn = () => {
+    turn = undefined
+    syncReads = 0
+    const woken = [...waiting]
+    waiting.clear()
+    for (const wake of woken) wake()
+  }
   let syncReads = 0
-  const mustYield = () => syncReads >= SYNC_READS_BEFORE_YIELD
+  let stretchStart = 0
+  const mustYield = () =>
+    syncReads > 0 && (syncReads >= SYNC_READS_BEFORE_YIELD || performance.now() - stretchStart >= SYNC_STRETCH_MS)
   const readNow = (physicalPage: number): PageRead | undefined => {
     if (mustYield()) return undefined
     const read = queue.readNow(physicalPage)
-    if (read !== undefined) syncReads++
+    if (read !== undefined && syncReads++ === 0) {
+      stretchStart = performance.now()
+      // The stretch ends at the next turn of the event loop, whoever waits for it.
+      turn ??= setImmediate(nextTurn)
+    }
     return read
   }
+
   const yieldToEventLoop: Effect.Effect<void> = Effect.async<void>((resume) => {
-    const immediate = setImmediate(() => {
-      syncReads = 0
-      resume(Effect.void)
+    const wake = () => resume(Effect.void)
+    waiting.add(wake)
+    turn ??= setImmediate(nextTurn)
+    return Effect.sync(() => {
+      waiting.delete(wake)
     })
-    return Effect.sync(() => clearImmediate(immediate))
   })
 
   // Waits for the read of a page; fails with its error; undefined when it was discarded.

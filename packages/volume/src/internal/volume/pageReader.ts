@@ -55,6 +55,8 @@ const SYNC_READS_BEFORE_YIELD = 128
  * and all the work between them (decoding, other fibers' lookups).
  */
 const SYNC_STRETCH_MS = 1
+/** Fibers woken per turn of the event loop after waiting for one. */
+const WAKE_PER_TURN = 16
 
 /** The page getters of a volume. */
 export const makePageReader = (
@@ -69,18 +71,25 @@ export const makePageReader = (
   // turn of the event loop. Yielding to other fibers (Effect.yieldNow) is not
   // enough: Effect's scheduler runs them on microtasks, so I/O callbacks (a
   // chapter write's) and timers would still wait for thousands of drains.
-  // Every fiber that must yield waits for the same turn: one immediate starts
-  // the next budget, whoever asked for it. (An immediate each would start a
-  // fresh budget per fiber within one turn, so 256 fibers could hold the loop
-  // for 256 stretches.)
+  // Fibers that must yield wait for the next turn together, oldest first,
+  // and each turn wakes at most WAKE_PER_TURN of them, rescheduling itself
+  // while more wait. One immediate per turn, not one per fiber: an immediate
+  // each would start a fresh budget per fiber within one turn, so 256
+  // fibers could hold the loop for 256 stretches; and waking every waiter
+  // at once (thousands, when each lookup forks a fiber per index page) makes
+  // a long stretch of fibers that wake only to wait again.
   const waiting = new Set<() => void>()
   let turn: ReturnType<typeof setImmediate> | undefined
   const nextTurn = () => {
     turn = undefined
     syncReads = 0
-    const woken = [...waiting]
-    waiting.clear()
-    for (const wake of woken) wake()
+    let woken = 0
+    for (const wake of waiting) {
+      if (woken++ === WAKE_PER_TURN) break
+      waiting.delete(wake)
+      wake()
+    }
+    if (waiting.size > 0) turn = setImmediate(nextTurn)
   }
   let syncReads = 0
   let stretchStart = 0

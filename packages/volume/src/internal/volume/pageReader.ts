@@ -5,7 +5,7 @@
  *
  * @internal
  */
-import { Deferred, Effect } from "effect"
+import { Deferred, Effect, Either } from "effect"
 import type { IndexPage } from "../../ChapterIndex.js"
 import { type Geometry, physicalPage as pageOf } from "../../Geometry.js"
 import type { PageCache } from "../../PageCache.js"
@@ -41,7 +41,16 @@ export interface PageReader {
    * synchronously; the first error; undefined when some must be waited for.
    */
   readonly chapterIndexPagesNow: (physicalChapter: number) => Array<IndexPage> | CorruptData | IoError | undefined
-  /** Every index page of a physical chapter: at once when all are cached or can be read synchronously, else read concurrently. */
+  /**
+   * Every index page of a physical chapter, each as the page or its read's
+   * error, in order: read one after another while the device reads
+   * synchronously (waiting for a turn of the event loop when the budget is
+   * spent, with no fiber per page), the rest read concurrently once it does not.
+   */
+  readonly readChapterIndexPages: (
+    physicalChapter: number
+  ) => Effect.Effect<ReadonlyArray<Either.Either<IndexPage, CorruptData | IoError>>>
+  /** Every index page of a physical chapter (readChapterIndexPages), failing with the first page's error. */
   readonly getChapterIndexPages: (
     physicalChapter: number
   ) => Effect.Effect<ReadonlyArray<IndexPage>, CorruptData | IoError>
@@ -164,19 +173,50 @@ export const makePageReader = (
     return pages
   }
 
+  const readChapterIndexPages = (
+    physicalChapter: number
+  ): Effect.Effect<ReadonlyArray<Either.Either<IndexPage, CorruptData | IoError>>> =>
+    Effect.suspend(() => {
+      const first = pageOf(geometry, physicalChapter, 0)
+      const results: Array<Either.Either<IndexPage, CorruptData | IoError>> = []
+      const readOn = (): Effect.Effect<ReadonlyArray<Either.Either<IndexPage, CorruptData | IoError>>> => {
+        while (results.length < indexPagesPerChapter) {
+          const page = first + results.length
+          const cached = cache.indexPage(page)
+          if (cached !== undefined) {
+            results.push(Either.right(cached))
+            continue
+          }
+          if (mustYield()) return Effect.zipRight(yieldToEventLoop, Effect.suspend(readOn))
+          const read = readNow(page)
+          if (read?.error !== undefined) {
+            results.push(Either.left(read.error))
+          } else if (read?.indexPage !== undefined) {
+            results.push(Either.right(read.indexPage))
+          } else {
+            // The device reads asynchronously now, or the page is being read: the rest concurrently.
+            const rest = Array.from(
+              { length: indexPagesPerChapter - results.length },
+              (_, k) => Effect.either(getIndexPage(page + k))
+            )
+            return Effect.map(Effect.all(rest, { concurrency: "unbounded" }), (tail) => [...results, ...tail])
+          }
+        }
+        return Effect.succeed(results)
+      }
+      return readOn()
+    })
+
   const getChapterIndexPages = (
     physicalChapter: number
   ): Effect.Effect<ReadonlyArray<IndexPage>, CorruptData | IoError> =>
     Effect.suspend(() => {
       const now = chapterIndexPagesNow(physicalChapter)
       if (now !== undefined) return Array.isArray(now) ? Effect.succeed(now) : Effect.fail(now as CorruptData | IoError)
-      const first = pageOf(geometry, physicalChapter, 0)
-      if (indexPagesPerChapter === 1) return Effect.map(getIndexPage(first), (page) => [page])
-      return Effect.forEach(
-        Array.from({ length: indexPagesPerChapter }, (_, k) => first + k),
-        getIndexPage,
-        { concurrency: "unbounded" }
-      )
+      return Effect.flatMap(readChapterIndexPages(physicalChapter), (results) => {
+        const failed = results.find(Either.isLeft)
+        return failed !== undefined ? Effect.fail(failed.left) : Effect.succeed(results.map((result) => Either.getOrThrow(result)))
+      })
     })
 
   return {
@@ -187,6 +227,7 @@ export const makePageReader = (
     getIndexPage,
     getRecordPage,
     chapterIndexPagesNow,
+    readChapterIndexPages,
     getChapterIndexPages
   }
 }

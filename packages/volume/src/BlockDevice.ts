@@ -115,14 +115,20 @@ export interface FileOptions {
   /** Open the file read-only: writes fail with IoError, flush does nothing. */
   readonly readOnly?: boolean
   /**
-   * Read with `fs.readSync` on the calling thread instead of through libuv's
-   * thread pool (default false). For a file on fast local storage, or one
-   * the OS has cached, a read then costs a couple of microseconds instead of
-   * tens, and a lookup that misses the page cache can finish without
-   * waiting; but every read blocks the whole process until the disk answers,
-   * so leave it off for slow or network storage.
+   * Fixes how the device reads. `true`: always with `fs.readSync` on the
+   * calling thread; every read then blocks the whole process until the disk
+   * answers, so use it only for fast local storage. `false`: always through
+   * libuv's thread pool. Left out (the default): adaptive reads, on the
+   * calling thread while such reads are fast and through the thread pool
+   * while they are slow (see {@link AdaptiveReadOptions}).
    */
   readonly syncReads?: boolean
+  /**
+   * Tuning of the default adaptive reads (used only when `syncReads` is left out).
+   *
+   * @since 0.1.0
+   */
+  readonly adaptiveReads?: AdaptiveReadOptions
   /**
    * Write with `fs.writeSync` on the calling thread (default false): a write
    * copies into the OS page cache without a thread round trip; `flush` stays
@@ -130,6 +136,30 @@ export interface FileOptions {
    * may block a writer until the disk catches up.
    */
   readonly syncWrites?: boolean
+}
+
+/**
+ * Tuning of a file device's adaptive reads, its default read path. The device
+ * starts reading on the calling thread (`fs.readSync`), timing every read: a
+ * page the OS has cached costs a few microseconds, far less than a round
+ * trip through libuv's thread pool. When the moving average of those reads
+ * rises above `slowReadMicros`, or a single read takes more than 20 times
+ * that, the device reads through the thread pool instead, so a cold disk or
+ * network storage does not block the process. After `retryAfterMillis` it
+ * tries one read on the calling thread again: a fast one switches back, a
+ * slow one doubles the wait before the next try (up to 64 times
+ * `retryAfterMillis`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AdaptiveReadOptions {
+  /** The moving average of a synchronous read above which reads go to the thread pool, in microseconds (default 50). */
+  readonly slowReadMicros?: number
+  /** How long reads stay on the thread pool before one is tried synchronously again, in milliseconds (default 20). */
+  readonly retryAfterMillis?: number
+  /** The clock reads are timed with, in milliseconds (default `performance.now`); tests may pass their own. */
+  readonly clock?: () => number
 }
 
 /**
@@ -145,12 +175,16 @@ export interface FileOptions {
  * - `readOnly: true` opens the file read-only (it must exist; not with
  *   `create`): every in-range write fails with `IoError("write")` saying the
  *   device is read-only, and `flush` does nothing.
- * - `syncReads: true` (an opt-in, off by default) reads with `fs.readSync` on
- *   the calling thread instead of through libuv's thread pool: a read of a
- *   page the OS has cached then costs microseconds instead of a thread
- *   round trip, and a volume's lookup that misses its page cache completes
- *   without waiting; but each read blocks the whole process until the disk
- *   answers, so use it only for fast local storage.
+ * - Reads are adaptive by default: on the calling thread (`fs.readSync`)
+ *   while such reads are fast, as they are for pages the OS has cached (a
+ *   volume's lookup that misses its page cache then completes without
+ *   waiting), and through libuv's thread pool while they are slow (a cold
+ *   disk, network storage), retrying the calling thread now and then;
+ *   `adaptiveReads` tunes the switch (see {@link AdaptiveReadOptions}).
+ * - `syncReads: true` (an opt-in) always reads with `fs.readSync` on the
+ *   calling thread: each read blocks the whole process until the disk
+ *   answers, so use it only for fast local storage. `syncReads: false`
+ *   always reads through libuv's thread pool.
  * - `syncWrites: true` (an opt-in, off by default) writes with
  *   `fs.writeSync` on the calling thread: a write then only copies into the
  *   OS's page cache, with no thread round trip, and only `flush` waits for
@@ -159,7 +193,7 @@ export interface FileOptions {
  *   use it only for fast local storage.
  *
  * Fails with `InvalidArgument` for a negative or fractional `size` or
- * `offset`, an `offset` past the end of the file when `size` is not given,
+ * `offset`, `adaptiveReads` values out of range, an `offset` past the end of the file when `size` is not given,
  * or `create` without `size` for a missing file; with `IoError("open")`
  * (naming the path and the OS error code) when the file cannot be opened.
  * Each read, write and flush (`fdatasync`) that the OS fails is an

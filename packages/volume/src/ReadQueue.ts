@@ -79,8 +79,9 @@ export interface Service {
   /** Like `request`, but waits for room when the queue is full (backpressure). */
   readonly requestWaiting: (physicalPage: number) => Effect.Effect<PageRead>
   /**
-   * Reads a page at once when the device reads synchronously (a file device
-   * opened with `syncReads`) and no read of it is outstanding: the returned
+   * Reads a page at once when the device reads synchronously now (a file
+   * device with `syncReads`, or with its default adaptive reads while they
+   * are fast) and no read of it is outstanding: the returned
    * read is finished (installed, or failed). Undefined otherwise: request it.
    */
   readonly readNow: (physicalPage: number) => PageRead | undefined

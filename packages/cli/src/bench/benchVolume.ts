@@ -21,7 +21,7 @@ export const tempDirectory: Effect.Effect<string, Error, Scope.Scope> = Effect.a
 export interface OpenOptions {
   readonly cacheChapters?: number
   readonly readThreads?: number
-  /** Open the file with `syncReads` (reads on the calling thread). */
+  /** Open the file with `syncReads: true` (reads always on the calling thread); else its default adaptive reads. */
   readonly syncReads?: boolean
   /** Open the file with `syncWrites` (writes on the calling thread). */
   readonly syncWrites?: boolean
@@ -47,7 +47,7 @@ export const openVolume = (
       Layer.provide(BlockDevice.layerFile(file, {
         create: true,
         size: geometry.bytesPerVolume,
-        syncReads: options.syncReads === true,
+        ...(options.syncReads === true ? { syncReads: true } : {}),
         syncWrites: options.syncWrites === true
       }))
     )

@@ -1,4 +1,5 @@
 // The benchmark's output: one JSON line per workload, or a table against the reference.
+import type { MachineScore } from "./machineScore.js"
 
 /** The workloads of BENCHMARKS.md. */
 export type Workload = "W1" | "W2" | "W3" | "W4"
@@ -13,55 +14,78 @@ export interface Figure {
   readonly wrong?: number
   /** W2/W3: page reads per lookup. */
   readonly pageReadsPerLookup?: number
+  /** W3: the longest gap between ticks of a 1 ms timer fiber running beside the workload (goal: 5 ms at most). */
+  readonly worstTimerGapMs?: number
   /** What the table says after the figures. */
   readonly note: string
 }
 
-/** The file device option a workload's headline figure used: I/O on the calling thread. */
+/** A file device option a workload can opt into: I/O always on the calling thread. */
 export type SyncOption = "syncWrites" | "syncReads"
 
 /**
- * One workload's line: its figure, and for the workloads that do file I/O
- * (W1 writes, W3/W4 reads) also the figure with that I/O through libuv's
- * thread pool, the file device's default.
+ * One workload's line: its figure with the default options (the headline),
+ * and for the workloads that do file I/O (W1 writes, W3/W4 read) also the
+ * figure with the file device's opt-in beside it.
  */
 export interface Line {
   readonly workload: Workload
   readonly metric: Metric
+  /** With the default options. */
   readonly figure: Figure
-  /** `figure` is with this file device option; `threadPool` is without it. */
-  readonly threadPool?: { readonly option: SyncOption; readonly figure: Figure }
+  /** With this file device option set. */
+  readonly optIn?: { readonly option: SyncOption; readonly figure: Figure }
 }
 
-/** The reference figures of BENCHMARKS.md (C at -O3, this machine kind, median of 3). */
+/** The score of the machine the reference figures were taken on (BENCHMARKS.md, 2026-12-02). */
+export const REFERENCE_SCORE = 84
+
+/**
+ * The reference figures of BENCHMARKS.md, 2026-12-02 at machine score 84 (C
+ * at -O3, this machine kind; the midpoints of the ranges measured).
+ */
 export const REFERENCE: Record<Workload, number> = {
-  W1: 12.5e6,
-  W2: 951e3,
-  W3: 315e3,
-  W4: 0.036
+  W1: 1.81e6,
+  W2: 447e3,
+  W3: 91e3,
+  W4: 0.066
 }
 
-/** Ours over the reference, or the reference over ours for a time: above 1 is better than the reference. */
-export const ratio = (workload: Workload, metric: Metric, value: number): number =>
-  metric === "ms_per_call" ? REFERENCE[workload] / value : value / REFERENCE[workload]
+/** The reference figure scaled to this machine's score today: rates by score/84, times by 84/score. */
+export const scaledReference = (workload: Workload, metric: Metric, score: MachineScore): number => {
+  if (score._tag !== "Score") return REFERENCE[workload]
+  const factor = score.score / REFERENCE_SCORE
+  return metric === "ms_per_call" ? REFERENCE[workload] / factor : REFERENCE[workload] * factor
+}
+
+/** Ours over the scaled reference, or the reference over ours for a time: above 1 is better than the reference. */
+export const ratio = (workload: Workload, metric: Metric, value: number, score: MachineScore): number => {
+  const reference = scaledReference(workload, metric, score)
+  return metric === "ms_per_call" ? reference / value : value / reference
+}
 
 const round = (value: number): number => Number(value.toPrecision(6))
 
-const jsonFields = (figure: Figure) => ({
+const jsonFields = (line: Line, figure: Figure, score: MachineScore) => ({
   value: round(figure.value),
+  ratio: round(ratio(line.workload, line.metric, figure.value, score)),
   ...(figure.wrong === undefined ? {} : { wrong: figure.wrong }),
-  ...(figure.pageReadsPerLookup === undefined ? {} : { pageReadsPerLookup: round(figure.pageReadsPerLookup) })
+  ...(figure.pageReadsPerLookup === undefined ? {} : { pageReadsPerLookup: round(figure.pageReadsPerLookup) }),
+  ...(figure.worstTimerGapMs === undefined ? {} : { worstTimerGapMs: round(figure.worstTimerGapMs) })
 })
 
-/** The JSON line of a workload. */
-export const jsonLine = (line: Line): string =>
+/**
+ * The JSON line of a workload: the default figure's fields, the scaled
+ * reference and the machine score, and the opt-in's fields under its name.
+ */
+export const jsonLine = (line: Line, score: MachineScore): string =>
   JSON.stringify({
     workload: line.workload,
     metric: line.metric,
-    ...jsonFields(line.figure),
-    ...(line.threadPool === undefined
-      ? {}
-      : { [line.threadPool.option]: true, threadPool: jsonFields(line.threadPool.figure) })
+    ...jsonFields(line, line.figure, score),
+    reference: round(scaledReference(line.workload, line.metric, score)),
+    machineScore: score._tag === "Score" ? score.score : null,
+    ...(line.optIn === undefined ? {} : { [line.optIn.option]: jsonFields(line, line.optIn.figure, score) })
   })
 
 const format = (metric: Metric, value: number): string => {
@@ -70,24 +94,30 @@ const format = (metric: Metric, value: number): string => {
   return value >= 1e6 ? `${(value / 1e6).toFixed(2)} M ${unit}` : `${(value / 1e3).toFixed(0)} k ${unit}`
 }
 
-const row = (name: string, line: Line, figure: Figure): ReadonlyArray<string> => [
+const row = (name: string, line: Line, figure: Figure, score: MachineScore): ReadonlyArray<string> => [
   name,
   format(line.metric, figure.value),
-  format(line.metric, REFERENCE[line.workload]),
-  `${ratio(line.workload, line.metric, figure.value).toFixed(2)}x`,
+  format(line.metric, scaledReference(line.workload, line.metric, score)),
+  `${ratio(line.workload, line.metric, figure.value, score).toFixed(2)}x`,
+  figure.worstTimerGapMs === undefined ? "" : `${figure.worstTimerGapMs.toFixed(1)} ms`,
   figure.note
 ]
 
-/** The human table: workload, ours, reference, ratio, notes. */
-export const table = (lines: ReadonlyArray<Line>): string => {
+/**
+ * The human table: workload (the default options, then the opt-in beside
+ * it), ours, the reference scaled to today's score, ratio, the worst timer
+ * gap, notes.
+ */
+export const table = (lines: ReadonlyArray<Line>, score: MachineScore): string => {
+  const scaled = score._tag === "Score" ? `reference (C) x ${score.score}/84` : "reference (C) @84"
   const rows = [
-    ["workload", "ours", "reference (C)", "ratio", "notes"],
+    ["workload", "ours", scaled, "ratio", "timer gap", "notes"],
     ...lines.flatMap((line) =>
-      line.threadPool === undefined
-        ? [row(line.workload, line, line.figure)]
+      line.optIn === undefined
+        ? [row(line.workload, line, line.figure, score)]
         : [
-          row(`${line.workload} ${line.threadPool.option}`, line, line.figure),
-          row(`${line.workload} thread pool`, line, line.threadPool.figure)
+          row(line.workload, line, line.figure, score),
+          row(`${line.workload} ${line.optIn.option}`, line, line.optIn.figure, score)
         ]
     )
   ]

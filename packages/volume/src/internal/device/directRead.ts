@@ -21,8 +21,14 @@ export interface DirectReader {
   /** Starts reading `target.length` bytes at `offset` into `target`; calls `done` once, with the error if any. */
   readonly read: (offset: number, target: Uint8Array, done: (error: IoError | undefined) => void) => void
   /**
-   * Present only when the device was opened to read synchronously: reads at
-   * once on the calling thread, returning the error if any.
+   * Whether a read now should be made with `readSync` (the device reads on
+   * the calling thread while its reads are fast, see readMode.ts).
+   */
+  readonly syncNow: () => boolean
+  /**
+   * Absent when the device was opened to read asynchronously only: reads at
+   * once on the calling thread, returning the error if any. Call it only
+   * when `syncNow()` says so.
    */
   readonly readSync: ((offset: number, target: Uint8Array) => IoError | undefined) | undefined
 }

@@ -10,6 +10,7 @@ import { InvalidArgument, IoError } from "../../VolumeError.js"
 import { describeValue } from "../volume/volumeInput.js"
 import { bytesRangeError, countError, rangeError, readFresh } from "./deviceAccess.js"
 import { type DirectReader, directReadKey, type WithDirectReader } from "./directRead.js"
+import { adaptiveMode, fixedMode } from "./readMode.js"
 
 // One fs.read/fs.write moves at most this much; Node refuses lengths of 2 GiB and more.
 const MAX_CHUNK = 1 << 30
@@ -70,6 +71,33 @@ const openFile = (path: string, create: boolean, size: number | undefined, readO
     )
   )
 
+// The InvalidArgument for bad `adaptiveReads` tuning, or undefined.
+const adaptiveReadsError = (options: FileOptions): InvalidArgument | undefined => {
+  const tuning: unknown = options.adaptiveReads
+  if (tuning === undefined) return undefined
+  if (typeof tuning !== "object" || tuning === null) {
+    return new InvalidArgument({ message: `adaptiveReads must be an object or omitted, got ${describeValue(tuning)}` })
+  }
+  const { clock, retryAfterMillis, slowReadMicros } = tuning as Record<string, unknown>
+  if (slowReadMicros !== undefined && !(typeof slowReadMicros === "number" && slowReadMicros > 0 && Number.isFinite(slowReadMicros))) {
+    return new InvalidArgument({
+      message: `adaptiveReads.slowReadMicros must be a positive finite number of microseconds, got ${describeValue(slowReadMicros)}`
+    })
+  }
+  if (
+    retryAfterMillis !== undefined &&
+    !(typeof retryAfterMillis === "number" && retryAfterMillis >= 0 && Number.isFinite(retryAfterMillis))
+  ) {
+    return new InvalidArgument({
+      message: `adaptiveReads.retryAfterMillis must be a non-negative finite number of milliseconds, got ${describeValue(retryAfterMillis)}`
+    })
+  }
+  if (clock !== undefined && typeof clock !== "function") {
+    return new InvalidArgument({ message: `adaptiveReads.clock must be a function or omitted, got ${describeValue(clock)}` })
+  }
+  return undefined
+}
+
 /**
  * Opens `path` once for the life of the scope and serves positional reads and
  * writes on it. The descriptor is closed when the scope closes, after every
@@ -95,10 +123,14 @@ export const makeFileDevice = (
     const create = options.create === true
     const base = options.offset ?? 0
     const readOnly = options.readOnly === true
-    const syncReads = options.syncReads === true
     const syncWrites = options.syncWrites === true
-    const badOption = countError("offset", options.offset) ?? countError("size", options.size)
+    const badOption = countError("offset", options.offset) ?? countError("size", options.size) ??
+      adaptiveReadsError(options)
     if (badOption !== undefined) return yield* badOption
+    // syncReads true or false fixes the read path; left out, the device picks per read (readMode.ts).
+    const readMode = options.syncReads === undefined
+      ? adaptiveMode(options.adaptiveReads)
+      : fixedMode(options.syncReads === true)
     if (create && readOnly) {
       return yield* new InvalidArgument({ message: `"${path}": create and readOnly cannot both be set` })
     }
@@ -209,15 +241,27 @@ export const makeFileDevice = (
       return undefined
     }
 
-    const transfer = (operation: "read" | "write", offset: number, bytes: Uint8Array): Effect.Effect<void, IoError> =>
-      (operation === "read" ? syncReads : syncWrites)
-        ? Effect.suspend(() => {
-          const error = transferNow(operation, offset, bytes)
-          return error === undefined ? Effect.void : Effect.fail(error)
-        })
-        : Effect.async<void, IoError>((resume) => {
-          transferThen(operation, offset, bytes, (error) => resume(error === undefined ? Effect.void : Effect.fail(error)))
-        })
+    // A read on the calling thread, timed for the read mode.
+    const readNow = (offset: number, bytes: Uint8Array): IoError | undefined =>
+      readMode.timed(() => transferNow("read", offset, bytes))
+
+    const transferLater = (operation: "read" | "write", offset: number, bytes: Uint8Array): Effect.Effect<void, IoError> =>
+      Effect.async<void, IoError>((resume) => {
+        transferThen(operation, offset, bytes, (error) => resume(error === undefined ? Effect.void : Effect.fail(error)))
+      })
+
+    const failOrVoid = (error: IoError | undefined): Effect.Effect<void, IoError> =>
+      error === undefined ? Effect.void : Effect.fail(error)
+
+    const transfer = (operation: "read" | "write", offset: number, bytes: Uint8Array): Effect.Effect<void, IoError> => {
+      if (operation === "write") {
+        return syncWrites ? Effect.suspend(() => failOrVoid(transferNow("write", offset, bytes))) : transferLater("write", offset, bytes)
+      }
+      // The mode is asked when the read runs, not when its Effect is made.
+      return Effect.suspend(() =>
+        readMode.syncNow() ? failOrVoid(readNow(offset, bytes)) : transferLater("read", offset, bytes)
+      )
+    }
 
     // The read queue's way in, without an Effect per read; offsets are checked all the same.
     const outOfRange = (offset: number, length: number): IoError | undefined => {
@@ -228,12 +272,15 @@ export const makeFileDevice = (
       read: (offset, target, done) => {
         const bad = outOfRange(offset, target.length)
         if (bad !== undefined) return done(bad)
-        if (!syncReads) return transferThen("read", offset, target, done)
-        const error = transferNow("read", offset, target)
+        if (!readMode.syncNow()) return transferThen("read", offset, target, done)
+        const error = readNow(offset, target)
         // Called back later, as an asynchronous read would be.
         queueMicrotask(() => done(error))
       },
-      readSync: syncReads ? (offset, target) => outOfRange(offset, target.length) ?? transferNow("read", offset, target) : undefined
+      syncNow: readMode.syncNow,
+      readSync: options.syncReads === false
+        ? undefined
+        : (offset, target) => outOfRange(offset, target.length) ?? readNow(offset, target)
     }
 
     const flush = Effect.async<void, IoError>((resume) => {

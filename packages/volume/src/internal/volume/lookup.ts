@@ -175,13 +175,8 @@ export const makeLookups = (context: LookupContext): Lookups => {
     Effect.suspend(() => {
       const now = reader.chapterIndexPagesNow(chapter)
       if (Array.isArray(now)) return learnFrom(chapter, generation, now)
-      const first = firstPage(chapter)
       return Effect.flatMap(
-        Effect.forEach(
-          Array.from({ length: indexPagesPerChapter }, (_, k) => Effect.either(reader.getIndexPage(first + k))),
-          (read) => read,
-          { concurrency: "unbounded" }
-        ),
+        reader.readChapterIndexPages(chapter),
         (results) => {
           const error = mostTelling(results.flatMap((result) => Either.isLeft(result) ? [result.left] : []))
           if (error !== undefined) return Effect.fail(error)

@@ -5,7 +5,7 @@
  *
  * @internal
  */
-import { Deferred, Effect } from "effect"
+import { Deferred, Effect, Either } from "effect"
 import type { IndexPage } from "../../ChapterIndex.js"
 import { type Geometry, physicalPage as pageOf } from "../../Geometry.js"
 import type { PageCache } from "../../PageCache.js"
@@ -41,7 +41,16 @@ export interface PageReader {
    * synchronously; the first error; undefined when some must be waited for.
    */
   readonly chapterIndexPagesNow: (physicalChapter: number) => Array<IndexPage> | CorruptData | IoError | undefined
-  /** Every index page of a physical chapter: at once when all are cached or can be read synchronously, else read concurrently. */
+  /**
+   * Every index page of a physical chapter, each as the page or its read's
+   * error, in order: read one after another while the device reads
+   * synchronously (waiting for a turn of the event loop when the budget is
+   * spent, with no fiber per page), the rest read concurrently once it does not.
+   */
+  readonly readChapterIndexPages: (
+    physicalChapter: number
+  ) => Effect.Effect<ReadonlyArray<Either.Either<IndexPage, CorruptData | IoError>>>
+  /** Every index page of a physical chapter (readChapterIndexPages), failing with the first page's error. */
   readonly getChapterIndexPages: (
     physicalChapter: number
   ) => Effect.Effect<ReadonlyArray<IndexPage>, CorruptData | IoError>
@@ -49,6 +58,14 @@ export interface PageReader {
 
 /** Synchronous reads between turns of the event loop, at most. */
 const SYNC_READS_BEFORE_YIELD = 128
+/**
+ * The longest stretch, in ms, from the first synchronous read after a turn
+ * of the event loop to the read that must wait for the next turn: the reads
+ * and all the work between them (decoding, other fibers' lookups).
+ */
+const SYNC_STRETCH_MS = 1
+/** Fibers woken per turn of the event loop after waiting for one. */
+const WAKE_PER_TURN = 16
 
 /** The page getters of a volume. */
 export const makePageReader = (
@@ -59,24 +76,52 @@ export const makePageReader = (
   const { indexPagesPerChapter } = geometry
 
   // A synchronous read blocks the whole process: after SYNC_READS_BEFORE_YIELD
-  // of them the next read waits for a turn of the event loop first. Yielding
-  // to other fibers (Effect.yieldNow) is not enough: Effect's scheduler runs
-  // them on microtasks, so I/O callbacks (a chapter write's) and timers would
-  // still wait for thousands of drains.
+  // of them, or SYNC_STRETCH_MS after the first, the next read waits for a
+  // turn of the event loop. Yielding to other fibers (Effect.yieldNow) is not
+  // enough: Effect's scheduler runs them on microtasks, so I/O callbacks (a
+  // chapter write's) and timers would still wait for thousands of drains.
+  // Fibers that must yield wait for the next turn together, oldest first,
+  // and each turn wakes at most WAKE_PER_TURN of them, rescheduling itself
+  // while more wait. One immediate per turn, not one per fiber: an immediate
+  // each would start a fresh budget per fiber within one turn, so 256
+  // fibers could hold the loop for 256 stretches; and waking every waiter
+  // at once (thousands, when each lookup forks a fiber per index page) makes
+  // a long stretch of fibers that wake only to wait again.
+  const waiting = new Set<() => void>()
+  let turn: ReturnType<typeof setImmediate> | undefined
+  const nextTurn = () => {
+    turn = undefined
+    syncReads = 0
+    let woken = 0
+    for (const wake of waiting) {
+      if (woken++ === WAKE_PER_TURN) break
+      waiting.delete(wake)
+      wake()
+    }
+    if (waiting.size > 0) turn = setImmediate(nextTurn)
+  }
   let syncReads = 0
-  const mustYield = () => syncReads >= SYNC_READS_BEFORE_YIELD
+  let stretchStart = 0
+  const mustYield = () =>
+    syncReads > 0 && (syncReads >= SYNC_READS_BEFORE_YIELD || performance.now() - stretchStart >= SYNC_STRETCH_MS)
   const readNow = (physicalPage: number): PageRead | undefined => {
     if (mustYield()) return undefined
     const read = queue.readNow(physicalPage)
-    if (read !== undefined) syncReads++
+    if (read !== undefined && syncReads++ === 0) {
+      stretchStart = performance.now()
+      // The stretch ends at the next turn of the event loop, whoever waits for it.
+      turn ??= setImmediate(nextTurn)
+    }
     return read
   }
+
   const yieldToEventLoop: Effect.Effect<void> = Effect.async<void>((resume) => {
-    const immediate = setImmediate(() => {
-      syncReads = 0
-      resume(Effect.void)
+    const wake = () => resume(Effect.void)
+    waiting.add(wake)
+    turn ??= setImmediate(nextTurn)
+    return Effect.sync(() => {
+      waiting.delete(wake)
     })
-    return Effect.sync(() => clearImmediate(immediate))
   })
 
   // Waits for the read of a page; fails with its error; undefined when it was discarded.
@@ -128,19 +173,50 @@ export const makePageReader = (
     return pages
   }
 
+  const readChapterIndexPages = (
+    physicalChapter: number
+  ): Effect.Effect<ReadonlyArray<Either.Either<IndexPage, CorruptData | IoError>>> =>
+    Effect.suspend(() => {
+      const first = pageOf(geometry, physicalChapter, 0)
+      const results: Array<Either.Either<IndexPage, CorruptData | IoError>> = []
+      const readOn = (): Effect.Effect<ReadonlyArray<Either.Either<IndexPage, CorruptData | IoError>>> => {
+        while (results.length < indexPagesPerChapter) {
+          const page = first + results.length
+          const cached = cache.indexPage(page)
+          if (cached !== undefined) {
+            results.push(Either.right(cached))
+            continue
+          }
+          if (mustYield()) return Effect.zipRight(yieldToEventLoop, Effect.suspend(readOn))
+          const read = readNow(page)
+          if (read?.error !== undefined) {
+            results.push(Either.left(read.error))
+          } else if (read?.indexPage !== undefined) {
+            results.push(Either.right(read.indexPage))
+          } else {
+            // The device reads asynchronously now, or the page is being read: the rest concurrently.
+            const rest = Array.from(
+              { length: indexPagesPerChapter - results.length },
+              (_, k) => Effect.either(getIndexPage(page + k))
+            )
+            return Effect.map(Effect.all(rest, { concurrency: "unbounded" }), (tail) => [...results, ...tail])
+          }
+        }
+        return Effect.succeed(results)
+      }
+      return readOn()
+    })
+
   const getChapterIndexPages = (
     physicalChapter: number
   ): Effect.Effect<ReadonlyArray<IndexPage>, CorruptData | IoError> =>
     Effect.suspend(() => {
       const now = chapterIndexPagesNow(physicalChapter)
       if (now !== undefined) return Array.isArray(now) ? Effect.succeed(now) : Effect.fail(now as CorruptData | IoError)
-      const first = pageOf(geometry, physicalChapter, 0)
-      if (indexPagesPerChapter === 1) return Effect.map(getIndexPage(first), (page) => [page])
-      return Effect.forEach(
-        Array.from({ length: indexPagesPerChapter }, (_, k) => first + k),
-        getIndexPage,
-        { concurrency: "unbounded" }
-      )
+      return Effect.flatMap(readChapterIndexPages(physicalChapter), (results) => {
+        const failed = results.find(Either.isLeft)
+        return failed !== undefined ? Effect.fail(failed.left) : Effect.succeed(results.map((result) => Either.getOrThrow(result)))
+      })
     })
 
   return {
@@ -151,6 +227,7 @@ export const makePageReader = (
     getIndexPage,
     getRecordPage,
     chapterIndexPagesNow,
+    readChapterIndexPages,
     getChapterIndexPages
   }
 }

@@ -181,8 +181,9 @@ export const makeReadQueue = (
     const alreadyDone = newDeferred()
     Deferred.unsafeDone(alreadyDone, Effect.void)
     const readSync = direct?.readSync
+    const syncNow = direct?.syncNow
     const readNow = (physicalPage: number): PageRead | undefined => {
-      if (readSync === undefined || closed || byPage.has(physicalPage)) return undefined
+      if (readSync === undefined || closed || !syncNow!() || byPage.has(physicalPage)) return undefined
       const read: PageRead = {
         physicalPage,
         done: alreadyDone,

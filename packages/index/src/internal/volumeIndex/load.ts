@@ -13,10 +13,14 @@
 import { copyBits } from "@effect-uds/volume/internal/format/bitStream"
 import { OK } from "../delta/status.js"
 import {
+  DI_BYTES,
   DI_MAGIC,
   GUARD_BYTES,
   GUARD_TAG,
+  LIST_HEADER_BYTES,
   MAX_LIST_RECORD_BYTES,
+  MI5_BYTES,
+  MI6_BYTES,
   MI5_MAGIC,
   MI6_MAGIC
 } from "./savedFormat.js"
@@ -226,4 +230,31 @@ export const loadStreams = (
     if (error instanceof LoadFailure) return error.message
     throw error
   }
+}
+
+/**
+ * How many bytes the saved stream starting with `bytes` needs at most (its
+ * headers, then each non-empty list at its longest, then the guard), so a
+ * caller reads that much of a save region instead of the whole region. When
+ * `bytes` ends inside the headers, the answer is only a lower bound (more
+ * than `bytes.length`): read that much and ask again. Nothing is checked
+ * here; the load checks everything.
+ */
+export const savedStreamBytes = (bytes: Uint8Array, sparse: boolean): number => {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  let at = sparse ? MI6_BYTES : 0
+  let lists = 0
+  for (let sub = 0; sub < (sparse ? 2 : 1); sub++) {
+    if (at + MI5_BYTES > bytes.length) return at + MI5_BYTES
+    const n = view.getUint32(at + 36, true)
+    const sizesAt = at + MI5_BYTES + 8 * n + DI_BYTES
+    at = sizesAt + 2 * n
+    if (at > bytes.length) return at
+    for (let j = 0; j < n; j++) {
+      const size = bytes[sizesAt + 2 * j]! | (bytes[sizesAt + 2 * j + 1]! << 8)
+      // At most 7 bits of offset in front of the list's bits.
+      if (size > 0) lists += LIST_HEADER_BYTES + ((size + 14) >>> 3)
+    }
+  }
+  return at + lists + GUARD_BYTES
 }

@@ -78,15 +78,20 @@ const writeLists = (view: DataView, at: number, sub: SubIndex, z: number): numbe
   const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength)
   const zone = sub.zones[z]!
   const first = z * sub.sizing.listsPerZone
+  const tag = sub.sizing.tag
   for (let d = 1; d <= zone.listCount; d++) {
     if (zone.size(d) === 0) continue
     const length = zone.byteSize(d)
     const from = zone.byteStart(d)
-    bytes[at] = sub.sizing.tag
+    bytes[at] = tag
     bytes[at + 1] = zone.start(d) % 8
     view.setUint16(at + 2, length, true)
     view.setUint32(at + 4, first + d - 1, true)
-    bytes.set(zone.bytes.subarray(from, from + length), at + LIST_HEADER_BYTES)
+    const to = at + LIST_HEADER_BYTES
+    const memory = zone.bytes
+    // Most lists are a few dozen bytes: a loop beats a subarray and a native copy.
+    if (length > 64) bytes.set(memory.subarray(from, from + length), to)
+    else for (let k = 0; k < length; k++) bytes[to + k] = memory[from + k]!
     at += LIST_HEADER_BYTES + length
   }
   return at

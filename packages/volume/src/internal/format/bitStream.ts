@@ -67,6 +67,8 @@ export const writeWideBitsAt = (bytes: Uint8Array, byte: number, bit: number, va
 }
 
 const CHUNK_BITS = 24
+/** Byte runs up to this long are copied by a loop. */
+const SHORT_BYTES = 64
 
 /**
  * Copies `count` bits from stream bit `sourceBit` after byte `sourceByte` of
@@ -96,9 +98,14 @@ export const copyBits = (
     const tailValue = tail === 0 ? 0 : readBitsAt(source, from, phase + head + middleBytes * 8, tail)
     const middleFrom = from + (head === 0 ? 0 : 1)
     const middleTo = to + (head === 0 ? 0 : 1)
-    if (middleBytes > 0) {
+    if (middleBytes > SHORT_BYTES) {
       if (source === target) target.copyWithin(middleTo, middleFrom, middleFrom + middleBytes)
       else target.set(source.subarray(middleFrom, middleFrom + middleBytes), middleTo)
+    } else if (middleTo < middleFrom || source !== target) {
+      // A short run costs less as a loop than as a native call (and its subarray).
+      for (let k = 0; k < middleBytes; k++) target[middleTo + k] = source[middleFrom + k]!
+    } else {
+      for (let k = middleBytes - 1; k >= 0; k--) target[middleTo + k] = source[middleFrom + k]!
     }
     if (head > 0) writeBitsAt(target, to, phase, headValue, head)
     if (tail > 0) writeBitsAt(target, middleTo + middleBytes, 0, tailValue, tail)

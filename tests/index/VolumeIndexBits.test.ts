@@ -39,6 +39,25 @@ describe("bit moves", () => {
     { fastCheck: { numRuns: 500 } }
   )
 
+  it("copyBits between two arrays equals a bit-by-bit copy at every pair of bit phases", () => {
+    const source = Uint8Array.from({ length: 200 }, (_, i) => (i * 151 + 7) & 0xff)
+    for (let sourceBit = 0; sourceBit < 16; sourceBit++) {
+      for (let targetBit = 0; targetBit < 16; targetBit++) {
+        for (const count of [1, 7, 8, 63, 64, 65, 100, 257, 1000]) {
+          const target = new Uint8Array(200).fill(0x5a)
+          copyBits(source, 3, sourceBit, target, 5, targetBit, count)
+          const expected = new Uint8Array(200).fill(0x5a)
+          for (let i = 0; i < count; i++) {
+            const at = 40 + targetBit + i
+            const bit = bitAt(source, 24 + sourceBit + i)
+            expected[at >> 3] = (expected[at >> 3]! & ~(1 << (at & 7))) | (bit << (at & 7))
+          }
+          assert.deepStrictEqual(target, expected, `source bit ${sourceBit}, target bit ${targetBit}, ${count} bits`)
+        }
+      }
+    }
+  })
+
   it.prop(
     "wide fields (up to 32 bits) read back what was written, at any bit",
     { value: fc.nat(), width: fc.integer({ min: 1, max: 32 }), bit: fc.integer({ min: 0, max: 400 }) },

@@ -46,6 +46,9 @@ export const FLOATS = RECORD_BYTES / 8
 export const HALVES = RECORD_BYTES / 2
 export const WORDS = RECORD_BYTES / 4
 
+/** Extents up to this many bytes are moved by a loop rather than copyWithin. */
+const SHORT_COPY_BYTES = 64
+
 // Rebalancing needs one new offset per list; one array serves every zone (everything is synchronous).
 let newOffsets = new Float64Array(0)
 
@@ -218,10 +221,32 @@ export class DeltaMemory {
    * none). Returns OVERFLOW when the lists and the growth do not fit.
    */
   rebalance(growing: number, growingBytes: number): number {
+    const offsets = this.newOffsets(growing, growingBytes)
+    if (offsets === undefined) return OVERFLOW
+    this.moveLists(offsets, 1, this.listCount + 1)
+    this.rebalances++
+    return OK
+  }
+
+  /**
+   * Places the lists where a rebalance would (Appendix A), without moving
+   * any bits: for a load, whose list bits are copied in afterwards.
+   * Returns OVERFLOW when the lists do not fit.
+   */
+  layOut(): number {
+    const offsets = this.newOffsets(0, 0)
+    if (offsets === undefined) return OVERFLOW
+    const floats = this.floats
+    for (let i = 1; i <= this.listCount + 1; i++) floats[i * FLOATS] = offsets[i]!
+    return OK
+  }
+
+  // The rebalanced start bit of every descriptor (in the shared scratch array), or undefined when they do not fit.
+  private newOffsets(growing: number, growingBytes: number): Float64Array | undefined {
     const n = this.listCount
     let used = growingBytes
     for (let i = 0; i <= n + 1; i++) used += this.byteSize(i)
-    if (used > this.zoneBytes) return OVERFLOW
+    if (used > this.zoneBytes) return undefined
     if (newOffsets.length < n + 2) newOffsets = new Float64Array(n + 2)
     const offsets = newOffsets
     const spacing = Math.floor((this.zoneBytes - used) / n)
@@ -235,9 +260,7 @@ export class DeltaMemory {
       offsets[i] = offsets[i]! * 8 + (this.floats[i * FLOATS]! % 8)
     }
     offsets[n + 1] = this.zoneBytes * 8 - this.size(n + 1)
-    this.moveLists(offsets, 1, n + 1)
-    this.rebalances++
-    return OK
+    return offsets
   }
 
   // Moves descriptors first..last to their new offsets, whole bytes at a time, in an order that never
@@ -251,7 +274,11 @@ export class DeltaMemory {
       const length = this.byteSize(first)
       this.floats[first * FLOATS] = target
       const to = Math.floor(target / 8)
-      this.bytes.copyWithin(to, from, from + length)
+      const bytes = this.bytes
+      // copyWithin's call costs more than a short list's bytes.
+      if (length > SHORT_COPY_BYTES) bytes.copyWithin(to, from, from + length)
+      else if (to < from) for (let k = 0; k < length; k++) bytes[to + k] = bytes[from + k]!
+      else for (let k = length - 1; k >= 0; k--) bytes[to + k] = bytes[from + k]!
       return
     }
     const middle = (first + last) >>> 1

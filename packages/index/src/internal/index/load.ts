@@ -11,8 +11,10 @@ import { IndexPageMap } from "@effect-uds/volume"
 import { Effect, Either } from "effect"
 import { CorruptData, type IndexError } from "../../IndexError.js"
 import * as VolumeIndex from "../../VolumeIndex.js"
+import type { Region } from "../layout/regionTable.js"
 import type { SavedSlot } from "../layout/saveSlot.js"
 import * as SavedOpenChapter from "../openChapter/savedFormat.js"
+import * as VolumeIndexLoad from "../volumeIndex/load.js"
 import type { Core } from "./core.js"
 
 const chapterNumber = (value: bigint, what: string): Either.Either<number, CorruptData> =>
@@ -22,6 +24,28 @@ const chapterNumber = (value: bigint, what: string): Either.Either<number, Corru
 
 const fromEither = <A, E>(either: Either.Either<A, E>): Effect.Effect<A, E> =>
   Either.isRight(either) ? Effect.succeed(either.right) : Effect.fail(either.left)
+
+/** The first read of a volume index zone's region: enough for the headers of a small index. */
+const FIRST_READ_BYTES = 1 << 16
+
+/**
+ * A volume index zone's saved stream: only as much of its region as the
+ * stream can use (a region is sized for a full index), read in at most a
+ * few steps as the stream's headers tell its length.
+ */
+const readStream = (core: Core, region: Region, sparse: boolean): Effect.Effect<Uint8Array, IndexError> =>
+  Effect.gen(function*() {
+    let bytes = yield* core.device.read(region.byteOffset, Math.min(region.byteLength, FIRST_READ_BYTES))
+    for (;;) {
+      const needed = Math.min(VolumeIndexLoad.savedStreamBytes(bytes, sparse), region.byteLength)
+      if (needed <= bytes.length) return bytes
+      const more = yield* core.device.read(region.byteOffset + bytes.length, needed - bytes.length)
+      const joined = new Uint8Array(needed)
+      joined.set(bytes)
+      joined.set(more, bytes.length)
+      bytes = joined
+    }
+  })
 
 /** Loads `slot` into `core` (zones, volume index, page map, windows and flags). */
 export const loadSave = (core: Core, slot: SavedSlot): Effect.Effect<void, IndexError> =>
@@ -45,7 +69,8 @@ export const loadSave = (core: Core, slot: SavedSlot): Effect.Effect<void, Index
     )
     if (loaded instanceof CorruptData) return yield* loaded
     const streams: Array<Uint8Array> = []
-    for (const region of regions.volumeIndexZones) streams.push(yield* device.read(region.byteOffset, region.byteLength))
+    const sparse = geometry.sparseChaptersPerVolume > 0
+    for (const region of regions.volumeIndexZones) streams.push(yield* readStream(core, region, sparse))
     const volumeIndex = yield* fromEither(
       VolumeIndex.load(geometry, streams, { zoneCount: config.zones, nonce: layout.volumeNonce })
     )

@@ -13,10 +13,14 @@
 import { copyBits } from "@effect-uds/volume/internal/format/bitStream"
 import { OK } from "../delta/status.js"
 import {
+  DI_BYTES,
   DI_MAGIC,
   GUARD_BYTES,
   GUARD_TAG,
+  LIST_HEADER_BYTES,
   MAX_LIST_RECORD_BYTES,
+  MI5_BYTES,
+  MI6_BYTES,
   MI5_MAGIC,
   MI6_MAGIC
 } from "./savedFormat.js"
@@ -74,9 +78,13 @@ class Reader {
   }
   /** A u64 that must be an exact JS number (a chapter). */
   safe(what: string): number {
-    const value = this.u64(what)
-    if (value > BigInt(Number.MAX_SAFE_INTEGER)) fail(`volume index stream ${this.stream}: ${what} ${value} is too large`)
-    return Number(value)
+    return this.safeAt(this.take(8, what), what)
+  }
+  /** The u64 at byte `at` (already taken), which must be an exact JS number. */
+  safeAt(at: number, what: string): number {
+    const high = this.view.getUint32(at + 4, true)
+    if (high >= 2 ** 21) fail(`volume index stream ${this.stream}: ${what} ${this.view.getBigUint64(at, true)} is too large`)
+    return high * 2 ** 32 + this.view.getUint32(at, true)
   }
 }
 
@@ -116,7 +124,8 @@ const readHeaders = (
     if (headerFirst !== first || first + n > listCount) {
       fail(`volume index stream ${i} holds lists ${headerFirst}..${headerFirst + n - 1}; expected lists from ${first}, at most up to ${listCount - 1}`)
     }
-    for (let j = 0; j < n; j++) sub.setFlushChapter(first + j, reader.safe("a flush chapter"))
+    const flushAt = reader.take(8 * n, "the flush chapters")
+    for (let j = 0; j < n; j++) sub.setFlushChapter(first + j, reader.safeAt(flushAt + 8 * j, "a flush chapter"))
     reader.magic(DI_MAGIC, "the DI header")
     const zone = reader.u32("the zone number")
     const zoneCount = reader.u32("the zone count")
@@ -128,8 +137,9 @@ const readHeaders = (
     records += reader.u64("the record count")
     collisions += reader.u64("the collision count")
     let filled = 0
+    const sizesAt = reader.take(2 * n, "the list sizes")
     for (let j = 0; j < n; j++) {
-      const size = reader.u16("a list size")
+      const size = reader.bytes[sizesAt + 2 * j]! | (reader.bytes[sizesAt + 2 * j + 1]! << 8)
       const list = first + j
       const z = Math.floor(list / listsPerZone)
       const deltaZone = sub.zones[z]!
@@ -153,7 +163,7 @@ const readHeaders = (
   sub.zones[0]!.recordCount = Number(records)
   sub.zones[0]!.collisionCount = Number(collisions)
   for (const zone of sub.zones) {
-    if (zone.rebalance(0, 0) !== OK) fail(`the saved delta lists do not fit in a zone of ${zone.zoneBytes} bytes`)
+    if (zone.layOut() !== OK) fail(`the saved delta lists do not fit in a zone of ${zone.zoneBytes} bytes`)
   }
   return nonEmpty
 }
@@ -220,4 +230,31 @@ export const loadStreams = (
     if (error instanceof LoadFailure) return error.message
     throw error
   }
+}
+
+/**
+ * How many bytes the saved stream starting with `bytes` needs at most (its
+ * headers, then each non-empty list at its longest, then the guard), so a
+ * caller reads that much of a save region instead of the whole region. When
+ * `bytes` ends inside the headers, the answer is only a lower bound (more
+ * than `bytes.length`): read that much and ask again. Nothing is checked
+ * here; the load checks everything.
+ */
+export const savedStreamBytes = (bytes: Uint8Array, sparse: boolean): number => {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  let at = sparse ? MI6_BYTES : 0
+  let lists = 0
+  for (let sub = 0; sub < (sparse ? 2 : 1); sub++) {
+    if (at + MI5_BYTES > bytes.length) return at + MI5_BYTES
+    const n = view.getUint32(at + 36, true)
+    const sizesAt = at + MI5_BYTES + 8 * n + DI_BYTES
+    at = sizesAt + 2 * n
+    if (at > bytes.length) return at
+    for (let j = 0; j < n; j++) {
+      const size = bytes[sizesAt + 2 * j]! | (bytes[sizesAt + 2 * j + 1]! << 8)
+      // At most 7 bits of offset in front of the list's bits.
+      if (size > 0) lists += LIST_HEADER_BYTES + ((size + 14) >>> 3)
+    }
+  }
+  return at + lists + GUARD_BYTES
 }

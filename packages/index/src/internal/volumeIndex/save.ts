@@ -20,7 +20,17 @@ import {
 import type { SubIndex } from "./subIndex.js"
 import type { VolumeIndexState } from "./volumeIndex.js"
 
-const u64 = (value: number): bigint => BigInt.asUintN(64, BigInt(value))
+// A chapter or counter (a safe integer) as a little-endian u64, without a BigInt in the usual case. A zone's
+// counter can be negative after a load gave zone 0 the totals; it wraps as the reference's u64 does.
+const setU64 = (view: DataView, at: number, value: number): void => {
+  if (value < 0) {
+    view.setBigUint64(at, BigInt.asUintN(64, BigInt(value)), true)
+    return
+  }
+  const high = Math.floor(value / 2 ** 32)
+  view.setUint32(at, value - high * 2 ** 32, true)
+  view.setUint32(at + 4, high, true)
+}
 
 const writeAscii = (bytes: Uint8Array, at: number, text: string): void => {
   for (let i = 0; i < text.length; i++) bytes[at + i] = text.charCodeAt(i)
@@ -46,19 +56,19 @@ const writeHeaders = (view: DataView, at: number, sub: SubIndex, z: number, nonc
   const first = z * sub.sizing.listsPerZone
   writeAscii(bytes, at, MI5_MAGIC)
   view.setBigUint64(at + 8, BigInt.asUintN(64, nonce), true)
-  view.setBigUint64(at + 16, u64(sub.low[z]!), true)
-  view.setBigUint64(at + 24, u64(sub.high[z]!), true)
+  setU64(view, at + 16, sub.low[z]!)
+  setU64(view, at + 24, sub.high[z]!)
   view.setUint32(at + 32, first, true)
   view.setUint32(at + 36, n, true)
   at += MI5_BYTES
-  for (let i = 0; i < n; i++, at += 8) view.setBigUint64(at, u64(zone.flushChapter(i + 1)), true)
+  for (let i = 0; i < n; i++, at += 8) setU64(view, at, zone.flushChapter(i + 1))
   writeAscii(bytes, at, DI_MAGIC)
   view.setUint32(at + 8, z, true)
   view.setUint32(at + 12, sub.zones.length, true)
   view.setUint32(at + 16, first, true)
   view.setUint32(at + 20, n, true)
-  view.setBigUint64(at + 24, u64(zone.recordCount), true)
-  view.setBigUint64(at + 32, u64(zone.collisionCount), true)
+  setU64(view, at + 24, zone.recordCount)
+  setU64(view, at + 32, zone.collisionCount)
   at += DI_BYTES
   for (let d = 1; d <= n; d++, at += 2) view.setUint16(at, zone.size(d), true)
   return at
@@ -68,15 +78,20 @@ const writeLists = (view: DataView, at: number, sub: SubIndex, z: number): numbe
   const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength)
   const zone = sub.zones[z]!
   const first = z * sub.sizing.listsPerZone
+  const tag = sub.sizing.tag
   for (let d = 1; d <= zone.listCount; d++) {
     if (zone.size(d) === 0) continue
     const length = zone.byteSize(d)
     const from = zone.byteStart(d)
-    bytes[at] = sub.sizing.tag
+    bytes[at] = tag
     bytes[at + 1] = zone.start(d) % 8
     view.setUint16(at + 2, length, true)
     view.setUint32(at + 4, first + d - 1, true)
-    bytes.set(zone.bytes.subarray(from, from + length), at + LIST_HEADER_BYTES)
+    const to = at + LIST_HEADER_BYTES
+    const memory = zone.bytes
+    // Most lists are a few dozen bytes: a loop beats a subarray and a native copy.
+    if (length > 64) bytes.set(memory.subarray(from, from + length), to)
+    else for (let k = 0; k < length; k++) bytes[to + k] = memory[from + k]!
     at += LIST_HEADER_BYTES + length
   }
   return at

@@ -67,6 +67,8 @@ export const writeWideBitsAt = (bytes: Uint8Array, byte: number, bit: number, va
 }
 
 const CHUNK_BITS = 24
+/** Byte runs up to this long are copied by a loop. */
+const SHORT_BYTES = 64
 
 /**
  * Copies `count` bits from stream bit `sourceBit` after byte `sourceByte` of
@@ -96,12 +98,19 @@ export const copyBits = (
     const tailValue = tail === 0 ? 0 : readBitsAt(source, from, phase + head + middleBytes * 8, tail)
     const middleFrom = from + (head === 0 ? 0 : 1)
     const middleTo = to + (head === 0 ? 0 : 1)
-    if (middleBytes > 0) {
+    if (middleBytes > SHORT_BYTES) {
       if (source === target) target.copyWithin(middleTo, middleFrom, middleFrom + middleBytes)
       else target.set(source.subarray(middleFrom, middleFrom + middleBytes), middleTo)
+    } else if (middleTo < middleFrom || source !== target) {
+      // A short run costs less as a loop than as a native call (and its subarray).
+      for (let k = 0; k < middleBytes; k++) target[middleTo + k] = source[middleFrom + k]!
+    } else {
+      for (let k = middleBytes - 1; k >= 0; k--) target[middleTo + k] = source[middleFrom + k]!
     }
     if (head > 0) writeBitsAt(target, to, phase, headValue, head)
     if (tail > 0) writeBitsAt(target, middleTo + middleBytes, 0, tailValue, tail)
+  } else if (source !== target && count >= 64) {
+    shiftCopy(source, sourceByte, sourceBit, target, targetByte, targetBit, count)
   } else if (source === target && targetByte * 8 + targetBit > sourceByte * 8 + sourceBit) {
     for (let left = count; left > 0;) {
       const width = left < CHUNK_BITS ? left : CHUNK_BITS
@@ -114,6 +123,45 @@ export const copyBits = (
       writeBitsAt(target, targetByte, targetBit + done, readBitsAt(source, sourceByte, sourceBit + done, width), width)
     }
   }
+}
+
+// copyBits between two arrays at different bit phases: whole target bytes are made 4 at a time from
+// 5 source bytes, the partial bytes at either end by field. `count` is at least 64.
+const shiftCopy = (
+  source: Uint8Array,
+  sourceByte: number,
+  sourceBit: number,
+  target: Uint8Array,
+  targetByte: number,
+  targetBit: number,
+  count: number
+): void => {
+  const to = targetByte * 8 + targetBit
+  const from = sourceByte * 8 + sourceBit
+  const firstByte = Math.ceil(to / 8)
+  const endByte = Math.floor((to + count) / 8)
+  const headBits = firstByte * 8 - to
+  const tailBits = to + count - endByte * 8
+  const headValue = headBits === 0 ? 0 : readBitsAt(source, sourceByte, sourceBit, headBits)
+  const tailValue = tailBits === 0 ? 0 : readBitsAt(source, sourceByte, sourceBit + count - tailBits, tailBits)
+  // Target byte t takes the 8 source bits from source bit `from + 8 (t − firstByte) + headBits`.
+  const first = from + headBits
+  let s = Math.floor(first / 8)
+  const phase = first - s * 8
+  const up = 32 - phase
+  let t = firstByte
+  // The word loop reads source bytes s..s + 4; the last whole target byte needs source byte s + 1 at most.
+  for (; t + 4 <= endByte; t += 4, s += 4) {
+    const word = (source[s]! | (source[s + 1]! << 8) | (source[s + 2]! << 16) | (source[s + 3]! << 24)) >>> phase
+    const value = phase === 0 ? word : word | (source[s + 4]! << up)
+    target[t] = value
+    target[t + 1] = value >>> 8
+    target[t + 2] = value >>> 16
+    target[t + 3] = value >>> 24
+  }
+  for (; t < endByte; t++, s++) target[t] = (source[s]! | ((source[s + 1] ?? 0) << 8)) >>> phase
+  if (headBits > 0) writeBitsAt(target, targetByte, targetBit, headValue, headBits)
+  if (tailBits > 0) writeBitsAt(target, endByte, 0, tailValue, tailBits)
 }
 
 /**

@@ -3,22 +3,27 @@ import { assert, describe, it } from "@effect/vitest"
 import { runIndexCli } from "./udsIndexRun.js"
 
 describe.concurrent("uds-index bench and help (subprocess)", () => {
-  it("bench --json prints one line per workload I1–I5 with no wrong answer", async () => {
+  it("bench --json prints one line per workload I1–I5, with 1 zone then 2, with no wrong answer", async () => {
     const { status, stderr, stdout } = await runIndexCli("bench", "--requests", "1000", "--json")
     assert.strictEqual(status, 0, stderr)
     const lines = stdout.trim().split("\n").map((line) => JSON.parse(line))
-    assert.deepStrictEqual(lines.map((line) => [line.workload, line.metric]), [
+    const workloads = [
       ["I1", "requests_per_s"],
       ["I2", "requests_per_s"],
       ["I3", "requests_per_s"],
       ["I4", "ms"],
       ["I5", "ms"]
-    ])
+    ]
+    assert.deepStrictEqual(
+      lines.map((line) => [line.workload, line.metric, line.zones]),
+      [...workloads.map((w) => [...w, 1]), ...workloads.map((w) => [...w, 2])]
+    )
     for (const line of lines) {
       assert.strictEqual(line.wrong, 0, line.workload)
       assert.isAbove(line.value, 0, line.workload)
     }
     assert.isAbove(lines[3].saveMs, 0)
+    assert.isAbove(lines[8].saveMs, 0)
   }, 300_000)
 
   it("--help lists every command, and dedup --help says how blocks are named", async () => {

@@ -14,11 +14,32 @@ export interface Line {
   /** I4: the save's time (`value` is the load's). */
   readonly saveMs?: number
   readonly note: string
+  /** Zones of the index measured. */
+  readonly zones: number
+  /** The machine score of the day (../shared/calibrate.mjs), when known. */
+  readonly score: number | undefined
 }
 
-/** The reference's figures (C, -O3, 1 zone, this machine kind): BENCHMARKS.md. */
+/** The reference's figures (C, -O3, this machine kind, machine score 82) with 1 zone: BENCHMARKS.md. */
 export const REFERENCE: Record<Workload, number> = { I1: 630e3, I2: 172e3, I3: 1.39e6, I4: 315, I5: 1300 }
 const REFERENCE_SAVE_MS = 148
+/** The same with 2 zones. */
+const REFERENCE_2: Record<Workload, number> = { I1: 722e3, I2: 178e3, I3: 1.38e6, I4: 317, I5: 1200 }
+const REFERENCE_2_SAVE_MS = 184
+/** The machine score of the day the reference was measured. */
+export const REFERENCE_SCORE = 82
+
+/** The score's speed over the reference day's: a rate scales by it, a time by its inverse (1 when the score is unknown). */
+const speedup = (line: Line): number => line.score === undefined ? 1 : line.score / REFERENCE_SCORE
+
+/** The reference's figure for the line, scaled to the line's machine score. */
+export const reference = (line: Line): number => {
+  const figure = (line.zones === 1 ? REFERENCE : REFERENCE_2)[line.workload]
+  return line.metric === "ms" ? figure / speedup(line) : figure * speedup(line)
+}
+
+const referenceSaveMs = (line: Line): number =>
+  (line.zones === 1 ? REFERENCE_SAVE_MS : REFERENCE_2_SAVE_MS) / speedup(line)
 
 const round = (value: number): number => Number(value.toPrecision(6))
 
@@ -29,6 +50,8 @@ export const jsonLine = (line: Line): string =>
     metric: line.metric,
     value: round(line.value),
     wrong: line.wrong,
+    zones: line.zones,
+    ...(line.score === undefined ? {} : { machineScore: line.score }),
     ...(line.saveMs === undefined ? {} : { saveMs: round(line.saveMs) })
   })
 
@@ -41,16 +64,17 @@ const format = (line: Line, value: number, saveMs: number | undefined): string =
 
 /** Ours over the reference (the reference over ours for a time): above 1 is better than the reference. */
 export const ratio = (line: Line): number =>
-  line.metric === "ms" ? REFERENCE[line.workload] / line.value : line.value / REFERENCE[line.workload]
+  line.metric === "ms" ? reference(line) / line.value : line.value / reference(line)
 
 /** The human table: workload, ours, reference, ratio, notes. */
 export const table = (lines: ReadonlyArray<Line>): string =>
   renderTable([
-    ["workload", "ours", "reference (C)", "ratio", "notes"],
+    ["workload", "zones", "ours", "reference (C), scaled to the score", "ratio", "notes"],
     ...lines.map((line) => [
       line.workload,
+      `${line.zones}`,
       format(line, line.value, line.saveMs),
-      format(line, REFERENCE[line.workload], line.saveMs === undefined ? undefined : REFERENCE_SAVE_MS),
+      format(line, reference(line), line.saveMs === undefined ? undefined : referenceSaveMs(line)),
       `${ratio(line).toFixed(3)}x`,
       line.note
     ])

@@ -15,7 +15,7 @@ import type { CorruptData, IndexError } from "../../IndexError.js"
 import * as VolumeIndex from "../../VolumeIndex.js"
 import type { Layout } from "../layout/layout.js"
 import type { SaveSlot } from "../layout/saveSlot.js"
-import { makeZones, type OpenChapterZone } from "../openChapter/zone.js"
+import { makeZones, NAME_BYTES, type OpenChapterZone } from "../openChapter/zone.js"
 import type { Counters } from "./counters.js"
 import type { Inbox } from "./inbox.js"
 import type { Signal } from "./signal.js"
@@ -33,11 +33,13 @@ export interface RequestMessage {
   readonly name: Uint8Array
   readonly data: Uint8Array
   /** Completes the caller's wait; a caller that stopped waiting ignores it. */
-  readonly done: (exit: Exit.Exit<Answer, IndexError>) => void
+  done: (exit: Exit.Exit<Answer, IndexError>) => void
   /** In the inbox (then the zone's: an interrupted caller only stops waiting). */
   admitted: boolean
   /** Its caller was interrupted while it waited outside a full inbox: the zone skips it. */
   cancelled: boolean
+  /** The rest of a request its caller began itself (a volume read or a chapter close): the zone runs it. */
+  readonly pending: Effect.Effect<Answer, IndexError> | undefined
 }
 
 /** ANNOUNCE_CHAPTER_CLOSED(chapter) from the first zone to close it (index.md §5.2). */
@@ -59,6 +61,15 @@ export interface Zone {
   readonly record: VolumeIndex.Record
   /** Requests and announcements, in order; requests bounded, announcements never refused. */
   readonly inbox: Inbox
+  /** The zone's fiber is serving (it may be waiting on a volume read or a chapter close). */
+  busy: boolean
+  /**
+   * Where a caller that serves its own request copies its name and data:
+   * held by that request until it is answered (the zone takes no other
+   * meanwhile), so a caller that stops waiting cannot change them.
+   */
+  readonly name: Uint8Array
+  readonly data: Uint8Array
 }
 
 /** Reads and writes of the index's device, at byte offsets from the super block. */
@@ -126,7 +137,10 @@ export const makeZoneStates = (
     oldest: 0,
     newest: 0,
     record: VolumeIndex.makeRecord(),
-    inbox: inboxes[id]!
+    inbox: inboxes[id]!,
+    busy: false,
+    name: new Uint8Array(NAME_BYTES),
+    data: new Uint8Array(NAME_BYTES)
   }))
 }
 

@@ -61,6 +61,11 @@ export class Inbox {
     }
   }
 
+  /** Nothing in the inbox and nobody waiting outside it. */
+  get isEmpty(): boolean {
+    return this.messages.size === 0 && this.waiting.size === 0
+  }
+
   /** Puts an announcement in; never refused. */
   announce(message: ZoneMessage): void {
     this.enter(message)

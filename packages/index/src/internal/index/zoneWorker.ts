@@ -42,7 +42,10 @@ const BURST = 256
 const serve = (core: Core, zone: Zone): Effect.Effect<void> => {
   for (let served = 0; served < BURST; served++) {
     const message = zone.inbox.take()
-    if (message === undefined) return Effect.void
+    if (message === undefined) {
+      zone.busy = false
+      return Effect.void
+    }
     if (message._tag === "announce") {
       if (zone.newest !== message.chapter) {
         handled(core)
@@ -56,7 +59,7 @@ const serve = (core: Core, zone: Zone): Effect.Effect<void> => {
         Effect.zipRight(Effect.suspend(() => serve(core, zone)))
       )
     }
-    const outcome = processRequest(core, zone, message.type, message.name, message.data)
+    const outcome = message.pending ?? processRequest(core, zone, message.type, message.name, message.data)
     if (!Effect.isEffect(outcome)) {
       complete(core, message, Exit.succeed(outcome))
       continue
@@ -73,4 +76,10 @@ const serve = (core: Core, zone: Zone): Effect.Effect<void> => {
 
 /** The zone's loop, to fork into the index's scope. */
 export const runZone = (core: Core, zone: Zone): Effect.Effect<never> =>
-  Effect.forever(Effect.zipRight(zone.inbox.ready, Effect.suspend(() => serve(core, zone))))
+  Effect.forever(Effect.zipRight(
+    zone.inbox.ready,
+    Effect.suspend(() => {
+      zone.busy = true
+      return serve(core, zone)
+    })
+  ))

@@ -61,7 +61,12 @@ export interface Zone {
   readonly record: VolumeIndex.Record
   /** Requests and announcements, in order; requests bounded, announcements never refused. */
   readonly inbox: Inbox
-  /** The zone's fiber is serving (it may be waiting on a volume read or a chapter close). */
+  /**
+   * A request or chapter close of the zone is under way through Effect (a
+   * volume read, a chapter close) or handed to the zone's fiber to finish:
+   * until it ends nothing else touches the zone. When false, the zone's
+   * fiber is idle or between bursts, and a caller may serve its own request.
+   */
   busy: boolean
   /**
    * Where a caller that serves its own request copies its name and data:

@@ -24,6 +24,11 @@ class Fifo<A> {
     this.items.push(item)
   }
 
+  unshift(item: A): void {
+    if (this.head > 0) this.items[--this.head] = item
+    else this.items.unshift(item)
+  }
+
   shift(): A | undefined {
     if (this.head === this.items.length) return undefined
     const item = this.items[this.head]
@@ -51,19 +56,15 @@ export class Inbox {
     private readonly onEnter: () => void
   ) {}
 
-  private enter(message: ZoneMessage): void {
+  private enter(message: ZoneMessage, first = false): void {
     this.onEnter()
-    this.messages.push(message)
+    if (first) this.messages.unshift(message)
+    else this.messages.push(message)
     const wake = this.wake
     if (wake !== undefined) {
       this.wake = undefined
       wake()
     }
-  }
-
-  /** Nothing in the inbox and nobody waiting outside it. */
-  get isEmpty(): boolean {
-    return this.messages.size === 0 && this.waiting.size === 0
   }
 
   /** Puts an announcement in; never refused. */
@@ -81,10 +82,18 @@ export class Inbox {
     return false
   }
 
-  private admit(message: RequestMessage): void {
+  /**
+   * Puts a request first, beyond the bound: one a caller began serving
+   * itself, whose rest the zone's fiber must take before anything else.
+   */
+  offerFirst(message: RequestMessage): void {
+    this.admit(message, true)
+  }
+
+  private admit(message: RequestMessage, first = false): void {
     message.admitted = true
     this.admitted++
-    this.enter(message)
+    this.enter(message, first)
   }
 
   /** The next message, admitting a waiting request in the freed place. */

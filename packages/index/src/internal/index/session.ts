@@ -70,11 +70,20 @@ const openVolume = (config: Config, device: BlockDevice.Service, pageMap: IndexP
   return Effect.map(Effect.mapError(Layer.build(volume), fromVolume), Context.get(Volume.Volume))
 }
 
-/** Waits for the zone to answer `message`; interrupted outside a full inbox, the request is dropped. */
+/**
+ * Waits for the zone to answer `message`; interrupted outside a full inbox,
+ * the request is dropped. A request its caller began serving (`pending`)
+ * goes first, and the zone stays busy until its fiber has finished it.
+ */
 const handIn = (core: Core, zone: Zone, message: RequestMessage) =>
   Effect.async<Index.Result, IndexError>((resume) => {
     message.done = resume
     core.inFlight++
+    if (message.pending !== undefined) {
+      zone.busy = true
+      zone.inbox.offerFirst(message)
+      return
+    }
     if (zone.inbox.offer(message)) return
     return Effect.sync(() => {
       if (message.admitted) return
@@ -93,14 +102,16 @@ const copyInto = (to: Uint8Array, from: Uint8Array): Uint8Array => {
 
 /**
  * One request: checked, routed to its zone and answered, as one Effect.
- * When the zone is idle (its fiber waiting, its inbox empty) the caller
- * serves the request itself, synchronously, which keeps the zone's order (it
- * has nothing before it) and costs no fiber hop; a request that then needs a
- * volume read or a chapter close hands the rest to the zone's fiber, which
- * takes it before anything queued after it. Otherwise the request goes to
- * the inbox: the caller waits outside a full one, and, interrupted there, the
- * request is dropped; once in, it is the zone's: an interrupted caller only
- * stops waiting.
+ * When the zone is not busy (its fiber idle or between bursts, no request
+ * or close under way) the caller serves the request itself, synchronously,
+ * at no fiber hop, even ahead of requests still queued: they are concurrent
+ * with it, and the zone's order is a hint, not a guarantee (index.md §5.3);
+ * requests for one name still run one at a time in their zone. A request
+ * that then needs a volume read or a chapter close hands the rest to the
+ * zone's fiber, which takes it before anything queued. Otherwise the request
+ * goes to the inbox: the caller waits outside a full one, and, interrupted
+ * there, the request is dropped; once in, it is the zone's: an interrupted
+ * caller only stops waiting.
  */
 const launch = (core: Core, type: RequestType, name: Uint8Array, data: Uint8Array) =>
   Effect.suspend((): Effect.Effect<Index.Result, IndexError> => {
@@ -111,7 +122,7 @@ const launch = (core: Core, type: RequestType, name: Uint8Array, data: Uint8Arra
     }
     if (core.closing) return Effect.fail(new NoIndex({ message: "the index is closing" }))
     const zone = core.zones[zoneOf(core.volumeIndex, name)]!
-    if (!zone.busy && zone.inbox.isEmpty) {
+    if (!zone.busy) {
       // Copied to the zone's own buffers: a request handed on below keeps them until it is answered.
       const ownName = copyInto(zone.name, name)
       const ownData = data === NO_DATA ? NO_DATA : copyInto(zone.data, data)

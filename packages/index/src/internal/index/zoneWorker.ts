@@ -42,20 +42,21 @@ const BURST = 256
 const serve = (core: Core, zone: Zone): Effect.Effect<void> => {
   for (let served = 0; served < BURST; served++) {
     const message = zone.inbox.take()
-    if (message === undefined) {
-      zone.busy = false
-      return Effect.void
-    }
+    if (message === undefined) return Effect.void
     if (message._tag === "announce") {
       if (zone.newest !== message.chapter) {
         handled(core)
         continue
       }
+      zone.busy = true
       return closeChapter(core, zone).pipe(
         Effect.catchAll((error) =>
           Effect.logWarning(`zone ${zone.id} could not close chapter ${message.chapter}: ${error.message}`)
         ),
-        Effect.ensuring(Effect.sync(() => handled(core))),
+        Effect.ensuring(Effect.sync(() => {
+          zone.busy = false
+          handled(core)
+        })),
         Effect.zipRight(Effect.suspend(() => serve(core, zone)))
       )
     }
@@ -64,8 +65,10 @@ const serve = (core: Core, zone: Zone): Effect.Effect<void> => {
       complete(core, message, Exit.succeed(outcome))
       continue
     }
+    zone.busy = true
     return Effect.exit(outcome).pipe(
       Effect.flatMap((exit) => {
+        zone.busy = false
         complete(core, message, exit)
         return serve(core, zone)
       })
@@ -76,10 +79,4 @@ const serve = (core: Core, zone: Zone): Effect.Effect<void> => {
 
 /** The zone's loop, to fork into the index's scope. */
 export const runZone = (core: Core, zone: Zone): Effect.Effect<never> =>
-  Effect.forever(Effect.zipRight(
-    zone.inbox.ready,
-    Effect.suspend(() => {
-      zone.busy = true
-      return serve(core, zone)
-    })
-  ))
+  Effect.forever(Effect.zipRight(zone.inbox.ready, Effect.suspend(() => serve(core, zone))))

@@ -33,9 +33,11 @@ const IN_FLIGHT = 2000
 /** BENCHMARKS.md runs the index with 1 zone, then with 2. */
 const ZONES: ReadonlyArray<number> = [1, 2]
 
-const dataOf = (k: number): Uint8Array => {
-  const data = new Uint8Array(16)
-  new DataView(data.buffer).setBigUint64(0, BigInt(k), true)
+// Every request's data, le64(k) ‖ le64(0), made before timing as the names are.
+const dataOf = (count: number): Uint8Array => {
+  const data = new Uint8Array(count * 16)
+  const view = new DataView(data.buffer)
+  for (let k = 0; k < count; k++) view.setUint32(k * 16, k, true)
   return data
 }
 
@@ -85,6 +87,8 @@ const runZones = (requests: number, zones: number, score: number | undefined) =>
     yield* progress(`${zones} zone${zones === 1 ? "" : "s"}:`)
     const names = namesOf(1, requests)
     const nameAt = (k: number) => names.subarray(k * 16, k * 16 + 16)
+    const data = dataOf(requests)
+    const dataAt = (k: number) => data.subarray(k * 16, k * 16 + 16)
 
     // I1, I2, I3 on one open; its close is I4's save.
     // The device lives in the same scope as the index, so closing the scope saves before the file closes.
@@ -96,7 +100,7 @@ const runZones = (requests: number, zones: number, score: number | undefined) =>
     )
     yield* progress(`I1: posting ${requests} new names`)
     let i1Found = 0
-    const i1 = yield* timed(requests, (k) => Effect.map(index.post(nameAt(k), dataOf(k)), (r) => void (r.found && i1Found++)))
+    const i1 = yield* timed(requests, (k) => Effect.map(index.post(nameAt(k), dataAt(k)), (r) => void (r.found && i1Found++)))
     yield* index.flush
     yield* progress(`I2: querying ${requests} posted names`)
     const picks = RecordGenerator.splitMix64(2)
@@ -105,7 +109,7 @@ const runZones = (requests: number, zones: number, score: number | undefined) =>
     const i2 = yield* timed(requests, (i) =>
       Effect.map(index.queryNoUpdate(nameAt(ks[i]!)), (r) => {
         const data = r.oldData._tag === "Some" ? r.oldData.value : undefined
-        const expected = dataOf(ks[i]!)
+        const expected = dataAt(ks[i]!)
         if (data === undefined || data.some((byte, j) => byte !== expected[j])) i2Wrong++
       }))
     yield* progress(`I3: querying ${requests} fresh names`)

@@ -242,8 +242,12 @@ export const makeFileDevice = (
     }
 
     // A read on the calling thread, timed for the read mode.
-    const readNow = (offset: number, bytes: Uint8Array): IoError | undefined =>
-      readMode.timed(() => transferNow("read", offset, bytes))
+    const readNow = (offset: number, bytes: Uint8Array): IoError | undefined => {
+      const startedAt = readMode.started()
+      const error = transferNow("read", offset, bytes)
+      readMode.ended(startedAt)
+      return error
+    }
 
     const transferLater = (operation: "read" | "write", offset: number, bytes: Uint8Array): Effect.Effect<void, IoError> =>
       Effect.async<void, IoError>((resume) => {

@@ -14,7 +14,6 @@
  */
 import type { AdaptiveReadOptions } from "../../BlockDevice.js"
 
-
 /** The default moving average of a synchronous read above which reads go asynchronous, in µs. */
 export const DEFAULT_SLOW_READ_MICROS = 50
 /** The default wait before the first probe after switching to asynchronous reads, in ms. */
@@ -31,14 +30,17 @@ const AVERAGE_WEIGHT = 1 / 8
 export interface ReadMode {
   /** Whether the next read should be made on the calling thread (in the asynchronous state: whether a probe is due). */
   readonly syncNow: () => boolean
-  /** Makes one synchronous read with `read`, timing it; returns what `read` returned. */
-  readonly timed: <A>(read: () => A) => A
+  /** The time a synchronous read starts, to pass to `ended` when it ends (no closure per read). */
+  readonly started: () => number
+  /** Records a synchronous read that began at `startedAt`. */
+  readonly ended: (startedAt: number) => void
 }
 
 /** A read mode that never changes. */
 export const fixedMode = (sync: boolean): ReadMode => ({
   syncNow: () => sync,
-  timed: (read) => read()
+  started: () => 0,
+  ended: () => {}
 })
 
 /** The adaptive read mode, starting synchronous. */
@@ -76,11 +78,7 @@ export const adaptiveMode = (options: AdaptiveReadOptions = {}): ReadMode => {
 
   return {
     syncNow: () => sync || clock() >= probeAt,
-    timed: (read) => {
-      const startedAt = clock()
-      const result = read()
-      record(startedAt, clock())
-      return result
-    }
+    started: clock,
+    ended: (startedAt) => record(startedAt, clock())
   }
 }

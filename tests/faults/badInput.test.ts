@@ -38,7 +38,9 @@ import { chapterRecords, NONCE, recordAt } from "../support/volumes.js"
 const edgeValue = fc.constantFrom<unknown>(
   null, undefined, Number.NaN, Infinity, -Infinity, -1, -0, 0.5, 1.5, 2 ** 31, 2 ** 32, 2 ** 53, 2 ** 64,
   "", "16", "x", [], [1, 2], {}, 1n, -1n, 2n ** 64n, true, new Uint8Array(0), new Uint8Array(17), new Uint16Array(8),
-  () => 1
+  () => 1,
+  // Objects a template string cannot turn into text: a message must still describe them.
+  { toString: 0 }, Object.create(null), Symbol("bad")
 )
 const anyValue = fc.oneof(edgeValue, fc.anything({ maxDepth: 2, maxKeys: 4 }))
 const badNumber = fc.oneof(anyValue, fc.integer({ min: -10, max: 10 }), fc.double(), fc.integer({ min: -(2 ** 40), max: 2 ** 40 }))

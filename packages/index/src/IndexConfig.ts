@@ -7,6 +7,7 @@
  * @since 0.1.0
  */
 import { Geometry } from "@effect-uds/volume"
+import { describeValue } from "@effect-uds/volume/internal/volume/volumeInput"
 import { Data, Effect } from "effect"
 import { layoutSizes } from "./internal/layout/sizes.js"
 import * as Sizing from "./internal/volumeIndex/sizing.js"
@@ -86,10 +87,10 @@ const isMemorySize = (value: unknown): value is Geometry.MemorySize =>
 const checkCount = (name: string, value: unknown) =>
   Number.isSafeInteger(value) && (value as number) >= 1 && (value as number) <= MAX_ZONES
     ? undefined
-    : `IndexConfig.${name} must be an integer from 1 to ${MAX_ZONES}, got ${String(value)}`
+    : `IndexConfig.${name} must be an integer from 1 to ${MAX_ZONES}, got ${describeValue(value)}`
 
 const checkBoolean = (name: string, value: unknown) =>
-  typeof value === "boolean" ? undefined : `IndexConfig.${name} must be true or false, got ${String(value)}`
+  typeof value === "boolean" ? undefined : `IndexConfig.${name} must be true or false, got ${describeValue(value)}`
 
 /**
  * Checks the options and applies the defaults. Fails with `InvalidArgument`
@@ -109,7 +110,7 @@ export const make = (options: Options): Effect.Effect<IndexConfig, InvalidArgume
   if (!isMemorySize(memorySize)) {
     return invalid(
       `IndexConfig.memorySize must be "tiny", 0.25, 0.5, 0.75 or a whole number of GB from 1 to 1024, ` +
-        `got ${String(memorySize)}`
+        `got ${describeValue(memorySize)}`
     )
   }
   const fieldError = checkBoolean("sparse", sparse) ?? checkBoolean("reduced", reduced) ??
@@ -119,10 +120,10 @@ export const make = (options: Options): Effect.Effect<IndexConfig, InvalidArgume
     return invalid(`IndexConfig.reduced must be false for memorySize "tiny": the reference has no reduced tiny geometry`)
   }
   if (typeof nonce !== "bigint" || nonce < 0n || nonce > MAX_U64) {
-    return invalid(`IndexConfig.nonce must be a bigint from 0n to 2^64 - 1, got ${String(nonce)}`)
+    return invalid(`IndexConfig.nonce must be a bigint from 0n to 2^64 - 1, got ${describeValue(nonce)}`)
   }
   if (!Number.isSafeInteger(offset) || offset < 0 || offset % BLOCK_SIZE !== 0) {
-    return invalid(`IndexConfig.offset must be a non-negative multiple of ${BLOCK_SIZE} bytes, got ${String(offset)}`)
+    return invalid(`IndexConfig.offset must be a non-negative multiple of ${BLOCK_SIZE} bytes, got ${describeValue(offset)}`)
   }
   return Geometry.fromMemorySize(memorySize, { sparse, reduced }).pipe(
     Effect.mapError((error) => new InvalidArgument({ message: `IndexConfig: ${error.message}` })),

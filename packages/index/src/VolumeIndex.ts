@@ -12,6 +12,7 @@
  * @since 0.1.0
  */
 import type { Geometry } from "@effect-uds/volume"
+import { describeValue } from "@effect-uds/volume/internal/volume/volumeInput"
 import { Either } from "effect"
 import * as DeltaStatus from "./internal/delta/status.js"
 import { loadStreams } from "./internal/volumeIndex/load.js"
@@ -181,7 +182,7 @@ export const remove = (index: VolumeIndex, record: Record): Status => Impl.remov
 export const lookupSample: (index: VolumeIndex, name: Uint8Array) => number = Impl.lookupSample
 
 const badChapter = (chapter: number): InvalidArgument =>
-  new InvalidArgument({ message: `a chapter is an integer from 0 to ${Number.MAX_SAFE_INTEGER}, got ${String(chapter)}` })
+  new InvalidArgument({ message: `a chapter is an integer from 0 to ${Number.MAX_SAFE_INTEGER}, got ${describeValue(chapter)}` })
 
 /**
  * Opens `chapter` in every zone (§5.6): the window becomes
@@ -211,7 +212,7 @@ export const setZoneOpenChapter = (
 ): Either.Either<void, InvalidArgument> => {
   if (!Number.isSafeInteger(zone) || zone < 0 || zone >= index.sizing.zoneCount) {
     return Either.left(
-      new InvalidArgument({ message: `zone must be an integer from 0 to ${index.sizing.zoneCount - 1}, got ${String(zone)}` })
+      new InvalidArgument({ message: `zone must be an integer from 0 to ${index.sizing.zoneCount - 1}, got ${describeValue(zone)}` })
     )
   }
   if (!Number.isSafeInteger(chapter) || chapter < 0) return Either.left(badChapter(chapter))

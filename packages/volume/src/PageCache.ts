@@ -11,6 +11,7 @@ import type { IndexPage } from "./ChapterIndex.js"
 import type { Geometry } from "./Geometry.js"
 import { InvalidArgument } from "./VolumeError.js"
 import { makePageCache } from "./internal/volume/pageCache.js"
+import { describeValue } from "./internal/volume/volumeInput.js"
 
 /**
  * The reference numbers slots with 15 bits; a larger cache is refused as it is there.
@@ -84,10 +85,10 @@ export interface Options {
 export const slotCount = (geometry: Geometry, cacheChapters: number): number | InvalidArgument => {
   // Checked before multiplying: a bigint would throw.
   const slots = Number.isSafeInteger(cacheChapters) ? cacheChapters * geometry.recordPagesPerChapter : Number.NaN
-  if (!(cacheChapters >= 1 && slots <= MAX_SLOTS)) {
+  if (!(Number.isSafeInteger(cacheChapters) && cacheChapters >= 1 && slots <= MAX_SLOTS)) {
     return new InvalidArgument({
       message: `cacheChapters must be an integer from 1 to ${Math.floor(MAX_SLOTS / geometry.recordPagesPerChapter)} ` +
-        `(at most ${MAX_SLOTS} cached pages of ${geometry.recordPagesPerChapter} per chapter), got ${String(cacheChapters)}`
+        `(at most ${MAX_SLOTS} cached pages of ${geometry.recordPagesPerChapter} per chapter), got ${describeValue(cacheChapters)}`
     })
   }
   return slots

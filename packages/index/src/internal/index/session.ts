@@ -8,6 +8,7 @@
  * @internal
  */
 import { BlockDevice, IndexPageMap, PageCache, ReadQueue, Volume } from "@effect-uds/volume"
+import { describeValue } from "@effect-uds/volume/internal/volume/volumeInput"
 import { Context, Effect, Either, Layer, Option, Queue, type Scope } from "effect"
 import type * as Index from "../../IndexService.js"
 import * as IndexConfig from "../../IndexConfig.js"
@@ -193,7 +194,7 @@ export const makeIndex = (
     const config = yield* recheck(given)
     if (!OPEN_MODES.includes(options.open)) {
       return yield* new InvalidArgument({
-        message: `open must be "create", "load" or "loadNoRebuild", got ${String(options.open)}`
+        message: `open must be "create", "load" or "loadNoRebuild", got ${describeValue(options.open)}`
       })
     }
     if (options.open !== "create" && options.nonceInfo !== undefined) {

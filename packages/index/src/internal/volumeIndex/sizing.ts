@@ -7,6 +7,7 @@
  * @internal
  */
 import { Geometry } from "@effect-uds/volume"
+import { describeValue } from "@effect-uds/volume/internal/volume/volumeInput"
 
 /** The reference's default mean delta between volume index keys. */
 export const DEFAULT_MEAN_DELTA = 4096
@@ -138,7 +139,7 @@ export const size = (
   meanDelta: number = DEFAULT_MEAN_DELTA
 ): SizingResult<VolumeIndexSizing> => {
   if (!Number.isSafeInteger(zoneCount) || zoneCount < 1 || zoneCount > MAX_ZONES) {
-    return { ok: false, message: `zone count must be an integer from 1 to ${MAX_ZONES}, got ${String(zoneCount)}` }
+    return { ok: false, message: `zone count must be an integer from 1 to ${MAX_ZONES}, got ${describeValue(zoneCount)}` }
   }
   const reduced = Geometry.isReduced(geometry)
   if (geometry.sparseChaptersPerVolume === 0) {

@@ -23,7 +23,7 @@ export const rangeError = (
 ): InvalidArgument | undefined => {
   if (isCount(offset) && isCount(length) && offset + length <= size) return undefined
   return new InvalidArgument({
-    message: `${operation} of ${length} bytes at offset ${offset} is out of range: ` +
+    message: `${operation} of ${describeValue(length)} bytes at offset ${describeValue(offset)} is out of range: ` +
       `offset and length must be non-negative integers with offset + length <= ${size} (the device size)`
   })
 }

@@ -10,6 +10,7 @@ import type { Options, PageRead, Service } from "../../ReadQueue.js"
 import { CorruptData, InvalidArgument, IoError } from "../../VolumeError.js"
 import { type DirectReader, directReaderOf } from "../device/directRead.js"
 import { makePageInstaller } from "./pageInstaller.js"
+import { describeValue } from "./volumeInput.js"
 
 /** Outstanding reads at most by default (the public `ReadQueue.DEFAULT_CAPACITY`). */
 export const DEFAULT_CAPACITY = 4095
@@ -30,10 +31,10 @@ export const makeReadQueue = (
     const readThreads = options.readThreads ?? 2
     const capacity = options.capacity ?? DEFAULT_CAPACITY
     if (!Number.isSafeInteger(readThreads) || readThreads < 1 || readThreads > 16) {
-      return yield* new InvalidArgument({ message: `readThreads must be an integer from 1 to 16, got ${String(readThreads)}` })
+      return yield* new InvalidArgument({ message: `readThreads must be an integer from 1 to 16, got ${describeValue(readThreads)}` })
     }
     if (!Number.isSafeInteger(capacity) || capacity < 1) {
-      return yield* new InvalidArgument({ message: `read queue capacity must be a positive integer, got ${String(capacity)}` })
+      return yield* new InvalidArgument({ message: `read queue capacity must be a positive integer, got ${describeValue(capacity)}` })
     }
     const device = yield* BlockDevice
     const cache = yield* PageCache

@@ -21,7 +21,7 @@ import { chapterPagesAgree } from "./chapterPages.js"
 import { makeChapterWriter } from "./chapterWriter.js"
 import { makeLookups } from "./lookup.js"
 import { makePageReader } from "./pageReader.js"
-import { checkIndex, checkVirtualChapter } from "./volumeInput.js"
+import { checkIndex, checkVirtualChapter, describeValue } from "./volumeInput.js"
 
 const NONCE_LIMIT = 1n << 64n
 
@@ -32,7 +32,7 @@ export const make = (
   Effect.gen(function*() {
     const { geometry, nonce } = options
     if (typeof nonce !== "bigint" || nonce < 0n || nonce >= NONCE_LIMIT) {
-      return yield* new InvalidArgument({ message: `nonce must be a bigint from 0 to 2^64 - 1, got ${String(nonce)}` })
+      return yield* new InvalidArgument({ message: `nonce must be a bigint from 0 to 2^64 - 1, got ${describeValue(nonce)}` })
     }
     const device = yield* BlockDevice
     if (device.size < geometry.bytesPerVolume) {

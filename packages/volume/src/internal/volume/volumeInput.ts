@@ -15,7 +15,7 @@ export const checkVirtualChapter = (virtualChapter: number): InvalidArgument | u
   Number.isSafeInteger(virtualChapter) && virtualChapter >= 0
     ? undefined
     : new InvalidArgument({
-      message: `a virtual chapter must be a non-negative integer, got ${String(virtualChapter)}`
+      message: `a virtual chapter must be a non-negative integer, got ${describeValue(virtualChapter)}`
     })
 
 /** A chapter's records: 1 to recordsPerChapter packed 32-byte records. */
@@ -56,7 +56,7 @@ const describe = describeValue
 export const checkIndex = (what: string, value: number, count: number): InvalidArgument | undefined =>
   Number.isSafeInteger(value) && value >= 0 && value < count
     ? undefined
-    : new InvalidArgument({ message: `${what} must be an integer from 0 to ${count - 1}, got ${String(value)}` })
+    : new InvalidArgument({ message: `${what} must be an integer from 0 to ${count - 1}, got ${describeValue(value)}` })
 
 /** The optional indexed mask of a chapter write: one byte per record given, or the InvalidArgument. */
 export const checkIndexedMask = (records: Uint8Array, indexed: Uint8Array | undefined): InvalidArgument | undefined =>

@@ -100,6 +100,9 @@ const checkBoolean = (name: string, value: unknown) =>
  * @category constructors
  */
 export const make = (options: Options): Effect.Effect<IndexConfig, InvalidArgument> => {
+  if (typeof options !== "object" || options === null) {
+    return invalid(`IndexConfig options must be an object with at least a memorySize, got ${describeValue(options)}`)
+  }
   const { memorySize } = options
   const sparse = options.sparse ?? false
   const reduced = options.reduced ?? false
@@ -153,17 +156,46 @@ export const make = (options: Options): Effect.Effect<IndexConfig, InvalidArgume
   )
 }
 
+// The geometry fields the layout's sizes are computed from, and whether each may be 0.
+const SIZED_FIELDS: ReadonlyArray<readonly [keyof Geometry.Geometry, number]> = [
+  ["bytesPerVolume", 1],
+  ["recordsPerChapter", 1],
+  ["chaptersPerVolume", 1],
+  ["indexPagesPerChapter", 1],
+  ["denseChaptersPerVolume", 0],
+  ["sparseChaptersPerVolume", 0]
+]
+
+/** Why `config` has no geometry the layout can be sized from, or undefined. */
+const geometryProblem = (config: unknown): string | undefined => {
+  if (typeof config !== "object" || config === null) return `got ${describeValue(config)}`
+  const geometry: unknown = (config as { readonly geometry?: unknown }).geometry
+  if (typeof geometry !== "object" || geometry === null) return `its geometry is ${describeValue(geometry)}`
+  for (const [field, least] of SIZED_FIELDS) {
+    const value: unknown = (geometry as { readonly [key: string]: unknown })[field]
+    if (!Number.isSafeInteger(value) || (value as number) < least) {
+      return `its geometry.${field} must be an integer of at least ${least}, got ${describeValue(value)}`
+    }
+  }
+  return undefined
+}
+
 /**
  * Bytes the index occupies from `offset` on: super block, configuration,
  * volume, both save slots and the seal, as the reference's
- * uds_compute_index_size computes them (layout.md §2.2).
+ * uds_compute_index_size computes them (layout.md §2.2). A configuration
+ * not made by `make` whose geometry cannot be sized throws `InvalidArgument`
+ * (a caller's bug: the signature carries no error).
  *
  * @since 0.1.0
  * @category sizing
  */
 export const indexSize = (config: IndexConfig): number => {
-  const sizes = layoutSizes(config.geometry)
-  // make refuses a geometry without sizes; any other config is a caller's bug.
-  if (!sizes.ok) throw new Error(`IndexConfig.indexSize: not a configuration made by IndexConfig.make: ${sizes.message}`)
+  // make refuses a geometry without sizes; any other config is a caller's bug, told as InvalidArgument.
+  const problem = geometryProblem(config)
+  const sizes = problem === undefined ? layoutSizes(config.geometry) : { ok: false as const, message: problem }
+  if (!sizes.ok) {
+    throw new InvalidArgument({ message: `IndexConfig.indexSize needs a configuration made by IndexConfig.make: ${sizes.message}` })
+  }
   return sizes.value.totalBlocks * BLOCK_SIZE
 }

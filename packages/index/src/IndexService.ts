@@ -12,11 +12,13 @@
  * @since 0.1.0
  */
 import type { BlockDevice } from "@effect-uds/volume"
-import type { Effect, Option, Scope } from "effect"
-import { Context, Layer } from "effect"
+import { describeValue } from "@effect-uds/volume/internal/volume/volumeInput"
+import type { Option, Scope } from "effect"
+import { Context, Effect, Layer } from "effect"
 import type { IndexConfig } from "./IndexConfig.js"
-import type { IndexError } from "./IndexError.js"
+import { type IndexError, InvalidArgument } from "./IndexError.js"
 import { makeIndex } from "./internal/index/session.js"
+import { NONCE_INFO_BYTES } from "./internal/layout/superBlock.js"
 
 /**
  * Where a request found its name: the zone's open chapter, a dense or a
@@ -163,14 +165,37 @@ export class Index extends Context.Tag("@effect-uds/index/Index")<Index, Service
  * Opens an index on the BlockDevice in context, for the life of the scope:
  * closing it drains the requests in flight, waits for the chapter writer and
  * saves when anything changed (a failed save leaves the previous one valid).
+ * A config or options of the wrong shape fail with `InvalidArgument`.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make: (
+export const make = (
   config: IndexConfig,
   options: Options
-) => Effect.Effect<Service, IndexError, BlockDevice.BlockDevice | Scope.Scope> = makeIndex
+): Effect.Effect<Service, IndexError, BlockDevice.BlockDevice | Scope.Scope> => {
+  const problem = openProblem(config, options)
+  return problem === undefined ? makeIndex(config, options) : Effect.fail(new InvalidArgument({ message: problem }))
+}
+
+// The options' shapes, checked before anything is read from them (the open mode and the
+// configuration's fields are checked where they are used).
+const openProblem = (config: unknown, options: unknown): string | undefined => {
+  if (typeof config !== "object" || config === null) {
+    return `the index config must be an IndexConfig made by IndexConfig.make, got ${describeValue(config)}`
+  }
+  if (typeof options !== "object" || options === null) {
+    return `the index options must be an object with open: "create", "load" or "loadNoRebuild", got ${describeValue(options)}`
+  }
+  const { nonceInfo, onRebuildProgress } = options as { readonly nonceInfo?: unknown; readonly onRebuildProgress?: unknown }
+  if (nonceInfo !== undefined && !(nonceInfo instanceof Uint8Array && nonceInfo.length === NONCE_INFO_BYTES)) {
+    return `nonceInfo must be a Uint8Array of ${NONCE_INFO_BYTES} bytes, got ${describeValue(nonceInfo)}`
+  }
+  if (onRebuildProgress !== undefined && typeof onRebuildProgress !== "function") {
+    return `onRebuildProgress must be a function, got ${describeValue(onRebuildProgress)}`
+  }
+  return undefined
+}
 
 /**
  * The index as a layer over the BlockDevice in context.

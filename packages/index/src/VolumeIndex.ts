@@ -110,12 +110,24 @@ export type Sizing = VolumeIndexSizing.VolumeIndexSizing
 export interface Options {
   /** Zones (1..16), default 1. */
   readonly zoneCount?: number
-  /** The mean delta between keys, default 4096. */
+  /** The mean delta between keys, an integer from 1 to 2^23, default 4096. */
   readonly meanDelta?: number
 }
 
+const invalid = (message: string) => Either.left(new InvalidArgument({ message }))
+
+// A mean delta needs at most 31 address bits (meanDelta × 256 − 1 < 2^31).
+const MAX_MEAN_DELTA = 2 ** 23
+
 const sizeFor = (geometry: Geometry.Geometry, options: Options): Either.Either<Sizing, InvalidArgument> => {
-  const result = VolumeIndexSizing.size(geometry, options.zoneCount ?? 1, options.meanDelta ?? VolumeIndexSizing.DEFAULT_MEAN_DELTA)
+  if (typeof options !== "object" || options === null) {
+    return invalid(`volume index options must be an object (zoneCount, meanDelta), got ${describeValue(options)}`)
+  }
+  const meanDelta = options.meanDelta ?? VolumeIndexSizing.DEFAULT_MEAN_DELTA
+  if (!Number.isSafeInteger(meanDelta) || meanDelta < 1 || meanDelta > MAX_MEAN_DELTA) {
+    return invalid(`volume index: the mean delta must be an integer from 1 to ${MAX_MEAN_DELTA}, got ${describeValue(meanDelta)}`)
+  }
+  const result = VolumeIndexSizing.size(geometry, options.zoneCount ?? 1, meanDelta)
   return result.ok
     ? Either.right(result.value)
     : Either.left(new InvalidArgument({ message: `volume index: ${result.message}` }))
@@ -130,15 +142,34 @@ const sizeFor = (geometry: Geometry.Geometry, options: Options): Either.Either<S
 export const make = (geometry: Geometry.Geometry, options: Options = {}): Either.Either<VolumeIndex, InvalidArgument> =>
   Either.map(sizeFor(geometry, options), (sizing) => new Impl.VolumeIndexState(sizing))
 
+const isName = (name: unknown): name is Uint8Array => name instanceof Uint8Array && name.length === Impl.NAME_BYTES
+
+const nameProblem = (name: unknown): string =>
+  `a record name must be a Uint8Array of ${Impl.NAME_BYTES} bytes, got ${describeValue(name)}`
+
+// The checks below come first so that no value reaches a message or the lists unchecked.
+const badName = (record: Record, name: unknown): Status => {
+  record.problem = nameProblem(name)
+  record.found = false
+  return Status.InvalidArgument
+}
+
+const badChapter = (record: Record, chapter: unknown): Status => {
+  record.problem = `a chapter must be an integer from 0 to ${Number.MAX_SAFE_INTEGER}, got ${describeValue(chapter)}`
+  return Status.InvalidArgument
+}
+
 /**
  * Looks `name` up, filling `record` (volume-index.md §5.2). The list is
  * first cleared of expired entries when it may hold some. Returns
- * `Status.Ok`, `InvalidArgument` (a name not 16 bytes) or `CorruptData`.
+ * `Status.Ok`, `InvalidArgument` (a name not a Uint8Array of 16 bytes) or
+ * `CorruptData`.
  *
  * @since 0.1.0
  * @category operations
  */
-export const get = (index: VolumeIndex, name: Uint8Array, record: Record): Status => Impl.get(index, name, record) as Status
+export const get = (index: VolumeIndex, name: Uint8Array, record: Record): Status =>
+  isName(name) ? Impl.get(index, name, record) as Status : badName(record, name)
 
 /**
  * Puts the name of the record's last `get` with `chapter` (§5.3): a new
@@ -150,7 +181,7 @@ export const get = (index: VolumeIndex, name: Uint8Array, record: Record): Statu
  * @category operations
  */
 export const put = (index: VolumeIndex, record: Record, chapter: number): Status =>
-  Impl.put(index, record, chapter) as Status
+  Number.isSafeInteger(chapter) ? Impl.put(index, record, chapter) as Status : badChapter(record, chapter)
 
 /**
  * Moves a found record to `chapter` (§5.4): `Ok`, `BadState` (not found) or
@@ -160,7 +191,7 @@ export const put = (index: VolumeIndex, record: Record, chapter: number): Status
  * @category operations
  */
 export const setChapter = (index: VolumeIndex, record: Record, chapter: number): Status =>
-  Impl.setChapter(index, record, chapter) as Status
+  Number.isSafeInteger(chapter) ? Impl.setChapter(index, record, chapter) as Status : badChapter(record, chapter)
 
 /**
  * Removes a found record's entry (§5.5): `Ok`, `BadState` (not found) or
@@ -179,9 +210,10 @@ export const remove = (index: VolumeIndex, record: Record): Status => Impl.remov
  * @since 0.1.0
  * @category operations
  */
-export const lookupSample: (index: VolumeIndex, name: Uint8Array) => number = Impl.lookupSample
+export const lookupSample = (index: VolumeIndex, name: Uint8Array): number =>
+  isName(name) ? Impl.lookupSample(index, name) : NO_CHAPTER
 
-const badChapter = (chapter: number): InvalidArgument =>
+const chapterError = (chapter: number): InvalidArgument =>
   new InvalidArgument({ message: `a chapter is an integer from 0 to ${Number.MAX_SAFE_INTEGER}, got ${describeValue(chapter)}` })
 
 /**
@@ -194,7 +226,7 @@ const badChapter = (chapter: number): InvalidArgument =>
  * @category operations
  */
 export const setOpenChapter = (index: VolumeIndex, chapter: number): Either.Either<void, InvalidArgument> => {
-  if (!Number.isSafeInteger(chapter) || chapter < 0) return Either.left(badChapter(chapter))
+  if (!Number.isSafeInteger(chapter) || chapter < 0) return Either.left(chapterError(chapter))
   for (let z = 0; z < index.sizing.zoneCount; z++) Impl.setZoneOpenChapter(index, z, chapter)
   return Either.void
 }
@@ -215,7 +247,7 @@ export const setZoneOpenChapter = (
       new InvalidArgument({ message: `zone must be an integer from 0 to ${index.sizing.zoneCount - 1}, got ${describeValue(zone)}` })
     )
   }
-  if (!Number.isSafeInteger(chapter) || chapter < 0) return Either.left(badChapter(chapter))
+  if (!Number.isSafeInteger(chapter) || chapter < 0) return Either.left(chapterError(chapter))
   Impl.setZoneOpenChapter(index, zone, chapter)
   return Either.void
 }
@@ -228,13 +260,12 @@ export const setZoneOpenChapter = (
  * @category operations
  */
 export const zoneOf = (index: VolumeIndex, name: Uint8Array): Either.Either<number, InvalidArgument> =>
-  name.length !== Impl.NAME_BYTES
-    ? Either.left(new InvalidArgument({ message: `a record name is ${Impl.NAME_BYTES} bytes, got ${name.length}` }))
-    : Either.right(Impl.zoneOf(index, name))
+  isName(name) ? Either.right(Impl.zoneOf(index, name)) : invalid(nameProblem(name))
 
 /**
  * The chapter window [low, high] of a zone of the main (non-hook or only)
- * sub-index, or of the hook sub-index of a sparse index.
+ * sub-index, or of the hook sub-index of a sparse index. A zone that is not
+ * one of the index's throws `InvalidArgument` (the answer carries no error).
  *
  * @since 0.1.0
  * @category operations
@@ -244,6 +275,11 @@ export const window = (
   zone: number,
   subIndex: "main" | "hook" = "main"
 ): { readonly low: number; readonly high: number } => {
+  if (!Number.isSafeInteger(zone) || zone < 0 || zone >= index.sizing.zoneCount) {
+    throw new InvalidArgument({
+      message: `zone must be an integer from 0 to ${index.sizing.zoneCount - 1}, got ${describeValue(zone)}`
+    })
+  }
   const sub = subIndex === "hook" ? index.hook ?? index.main : index.main
   return { low: sub.low[zone] ?? 0, high: sub.high[zone] ?? 0 }
 }
@@ -319,19 +355,38 @@ export const failure = (status: Status, record: Record): InvalidArgument | Corru
 /**
  * Saves the index in the reference's format (volume-index.md §6): one
  * stream per zone, each to go at the start of that zone's VOLUME_INDEX
- * region of a save slot, stamped with the volume nonce.
+ * region of a save slot, stamped with the volume nonce. A nonce that is not
+ * a u64 throws `InvalidArgument` (the streams carry no error).
  *
  * @since 0.1.0
  * @category persistence
  */
-export const save = (index: VolumeIndex, nonce: bigint): ReadonlyArray<Uint8Array> => saveStreams(index, nonce)
+export const save = (index: VolumeIndex, nonce: bigint): ReadonlyArray<Uint8Array> => {
+  const problem = nonceProblem(nonce)
+  if (problem !== undefined) throw new InvalidArgument({ message: problem })
+  return saveStreams(index, nonce)
+}
+
+const MAX_U64 = (1n << 64n) - 1n
+
+const nonceProblem = (nonce: unknown): string | undefined =>
+  typeof nonce === "bigint" && nonce >= 0n && nonce <= MAX_U64
+    ? undefined
+    : `a volume nonce must be a bigint from 0n to 2^64 - 1, got ${describeValue(nonce)}`
+
+const streamsProblem = (streams: unknown): string | undefined => {
+  if (!Array.isArray(streams)) return `volume index streams must be an array of Uint8Arrays, got ${describeValue(streams)}`
+  const bad = streams.findIndex((stream) => !(stream instanceof Uint8Array))
+  return bad === -1 ? undefined : `volume index stream ${bad} must be a Uint8Array, got ${describeValue(streams[bad])}`
+}
 
 /**
  * Loads a saved index from the streams of a save slot (one per zone of the
  * index that saved it; a stream may run on past its guard), into an index
  * for `geometry` with its own zone count. `nonce` is the volume nonce the
  * streams must carry (0n accepts the first stream's). A corrupt or
- * truncated stream is `CorruptData`.
+ * truncated stream is `CorruptData`; streams that are not an array of
+ * Uint8Arrays, or a nonce that is not a u64, is `InvalidArgument`.
  *
  * @since 0.1.0
  * @category persistence
@@ -341,7 +396,10 @@ export const load = (
   streams: ReadonlyArray<Uint8Array>,
   options: Options & { readonly nonce?: bigint } = {}
 ): Either.Either<VolumeIndex, InvalidArgument | CorruptData> =>
-  Either.flatMap(sizeFor(geometry, options), (sizing) => {
-    const loaded = loadStreams(sizing, streams, options.nonce ?? 0n)
+  Either.flatMap(sizeFor(geometry, options), (sizing): Either.Either<VolumeIndex, InvalidArgument | CorruptData> => {
+    const nonce = options.nonce ?? 0n
+    const problem = nonceProblem(nonce) ?? streamsProblem(streams)
+    if (problem !== undefined) return invalid(problem)
+    const loaded = loadStreams(sizing, streams, nonce)
     return typeof loaded === "string" ? Either.left(new CorruptData({ message: loaded })) : Either.right(loaded)
   })

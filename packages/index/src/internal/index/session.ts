@@ -53,9 +53,7 @@ const checkBytes = (what: string, bytes: unknown): InvalidArgument | undefined =
   bytes instanceof Uint8Array && bytes.length === NAME_BYTES
     ? undefined
     : new InvalidArgument({
-      message: `a record ${what} is a Uint8Array of ${NAME_BYTES} bytes, got ${
-        bytes instanceof Uint8Array ? `${bytes.length} bytes` : typeof bytes
-      }`
+      message: `a record ${what} is a Uint8Array of ${NAME_BYTES} bytes, got ${describeValue(bytes)}`
     })
 
 /** The volume over the index's volume region, with the page map the index saves. */

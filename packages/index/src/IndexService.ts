@@ -167,6 +167,12 @@ export class Index extends Context.Tag("@effect-uds/index/Index")<Index, Service
  * saves when anything changed (a failed save leaves the previous one valid).
  * A config or options of the wrong shape fail with `InvalidArgument`.
  *
+ * The device must stay open as long as the index: provide its layer around
+ * the whole scope (`Effect.scoped(program).pipe(Effect.provide(device))`), or
+ * use {@link layer}. `make(config, options).pipe(Effect.provide(device))`
+ * closes the device as soon as `make` returns, and every later read or write
+ * of the index fails.
+ *
  * @since 0.1.0
  * @category constructors
  */

@@ -9,7 +9,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Context, Effect, Layer, Option } from "effect"
 import { BlockDevice, Volume } from "@effect-uds/volume"
 import { directReaderOf } from "@effect-uds/volume/internal/device/directRead"
-import { NEEDS_LOOKUP, tryLookupOf } from "@effect-uds/volume/internal/volume/lookup"
+import { NEEDS_LOOKUP, type TryLookup, tryLookupOf } from "@effect-uds/volume/internal/volume/lookup"
 import { subDevice } from "../../packages/index/src/internal/index/subDevice.js"
 import { absentName, chapterRecords, memoryVolume, multiIndexGeometry, NONCE, recordAt, writeChapters } from "../support/volumes.js"
 
@@ -67,7 +67,7 @@ describe("the index's request path", () => {
         const records = chapterRecords(geometry, chapter)
         for (let i = 0; i < geometry.recordsPerChapter; i += 97) {
           const { data, name } = recordAt(records, i)
-          const now = tryLookup!(name, chapter)
+          const now: TryLookup = tryLookup!(name, chapter)
           // Not answered (the chapter's map is not learned yet, or the read budget is spent): lookup's turn.
           const later = yield* volume.lookup(name, chapter)
           assert.isTrue(sameBytes(Option.getOrUndefined(later), data))

@@ -8,6 +8,7 @@
  * @internal
  */
 import type { Geometry, IndexPageMap, Volume } from "@effect-uds/volume"
+import type { TryLookupFunction } from "@effect-uds/volume/internal/volume/lookup"
 import type { Effect, Either, Exit, Queue } from "effect"
 import type { Result } from "../../IndexService.js"
 import type { IndexConfig } from "../../IndexConfig.js"
@@ -90,6 +91,8 @@ export interface Core {
   readonly layout: Layout
   readonly device: IndexDevice
   readonly volume: Volume.Service
+  /** The volume's synchronous lookup entry, when it has one (a volume of Volume.make does). */
+  readonly tryLookup: TryLookupFunction | undefined
   readonly pageMap: IndexPageMap.Service
   volumeIndex: VolumeIndex.VolumeIndex
   readonly zones: ReadonlyArray<Zone>

@@ -4,12 +4,16 @@
  * writing chapter in memory, or the volume's closed chapter through
  * `Volume.lookup`), then do what the request type asks (§2.3): move a found
  * record to the open chapter (old data, or the new data for UPDATE), add a
- * new name, or forget one. Synchronous but for the volume lookup and a
- * chapter close: the answer itself when it needs neither, else an Effect.
+ * new name, or forget one. Synchronous but for a volume lookup that must
+ * wait for a read, and a chapter close: the answer itself when it needs
+ * neither, else an Effect. The volume is asked synchronously first
+ * (`tryLookup`: cached pages, or pages the device reads at once), so a
+ * request that reads a page on the calling thread takes no Effect either.
  *
  * @internal
  */
 import { Geometry } from "@effect-uds/volume"
+import { NEEDS_LOOKUP } from "@effect-uds/volume/internal/volume/lookup"
 import { Effect, Option } from "effect"
 import type { IndexError } from "../../IndexError.js"
 import * as VolumeIndex from "../../VolumeIndex.js"
@@ -54,12 +58,23 @@ const searchInMemory = (zone: Zone, name: Uint8Array, chapter: number): Uint8Arr
 // Where searches put the data they find; copied out only when found (all zones run on one thread).
 const scratch = new Uint8Array(NAME_BYTES)
 
-/** The data of `name` in closed chapter `chapter`, from the volume. */
+/** The data of `name` in closed chapter `chapter`, from the volume, waiting for reads. */
 const lookUp = (core: Core, name: Uint8Array, chapter: number) =>
   Effect.mapBoth(core.volume.lookup(name, chapter), {
     onFailure: fromVolume,
     onSuccess: Option.getOrUndefined
   })
+
+/**
+ * The data of `name` in closed chapter `chapter` when the volume answers at
+ * once (null: not there), its error, or NEEDS_LOOKUP: ask `lookUp`.
+ */
+const lookUpNow = (core: Core, name: Uint8Array, chapter: number): Uint8Array | null | IndexError | typeof NEEDS_LOOKUP => {
+  if (core.tryLookup === undefined) return NEEDS_LOOKUP
+  const found = core.tryLookup(name, chapter)
+  if (typeof found === "number") return NEEDS_LOOKUP
+  return found === null || found instanceof Uint8Array ? found : fromVolume(found)
+}
 
 /** POST / UPDATE / QUERY / QUERY_NO_UPDATE once the name was resolved (§3 steps 3–8). */
 const finish = (
@@ -126,6 +141,10 @@ export const processRequest = (
     const inMemory = searchInMemory(zone, name, record.virtualChapter)
     if (inMemory === null) return NOT_FOUND
     if (inMemory !== undefined) return forget(core, zone, name, inMemory)
+    const now = lookUpNow(core, name, record.virtualChapter)
+    if (now === null) return NOT_FOUND
+    if (now instanceof Uint8Array) return forget(core, zone, name, now)
+    if (now !== NEEDS_LOOKUP) return Effect.fail(now)
     return Effect.flatMap(
       lookUp(core, name, record.virtualChapter),
       (oldData) => (oldData === undefined ? notFound : toEffect(forget(core, zone, name, oldData)))
@@ -134,6 +153,9 @@ export const processRequest = (
   if (!record.found) return finish(core, zone, type, name, data, undefined)
   const inMemory = searchInMemory(zone, name, record.virtualChapter)
   if (inMemory !== undefined) return finish(core, zone, type, name, data, inMemory ?? undefined)
+  const now = lookUpNow(core, name, record.virtualChapter)
+  if (now === null || now instanceof Uint8Array) return finish(core, zone, type, name, data, now ?? undefined)
+  if (now !== NEEDS_LOOKUP) return Effect.fail(now)
   return Effect.flatMap(
     lookUp(core, name, record.virtualChapter),
     (oldData) => toEffect(finish(core, zone, type, name, data, oldData))

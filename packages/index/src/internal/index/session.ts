@@ -8,6 +8,7 @@
  * @internal
  */
 import { BlockDevice, IndexPageMap, PageCache, ReadQueue, Volume } from "@effect-uds/volume"
+import { tryLookupOf } from "@effect-uds/volume/internal/volume/lookup"
 import { describeValue } from "@effect-uds/volume/internal/volume/volumeInput"
 import { Context, Effect, Either, Layer, Option, Queue, type Scope } from "effect"
 import type * as Index from "../../IndexService.js"
@@ -226,6 +227,7 @@ export const makeIndex = (
       layout,
       device,
       volume,
+      tryLookup: tryLookupOf(volume),
       pageMap,
       volumeIndex,
       zones: makeZoneStates(geometry, config.zones, inboxes),

@@ -1,8 +1,9 @@
 /**
  * The lookup path of a volume, in one place: the synchronous step over what
  * is cached or held, the waiting path (`lookup`) that reads what the step
- * misses and steps again, and the cached path (`lookupCached`) that queues
- * the read and fails with `Queued`.
+ * misses and steps again, the cached path (`lookupCached`) that queues
+ * the read and fails with `Queued`, and the synchronous entry (`tryLookup`)
+ * that answers from what is cached or read at once, with no Effect at all.
  *
  * One held-page rule for both paths: a page read for a request is used by
  * that request even when a busy cache evicted it meanwhile (else the request
@@ -50,8 +51,41 @@ export interface LookupContext {
   readonly reader: PageReader
 }
 
+/**
+ * What `tryLookup` gives: the record's data, null for not found, the error
+ * `lookup` would fail with, or, when it cannot answer without waiting, a
+ * number: the physical page it needs next, or NEEDS_LOOKUP. On a number,
+ * call `lookup`, which reads and answers.
+ */
+export type TryLookup = Uint8Array | null | CorruptData | IoError | number
+
+/**
+ * tryLookup's number when what it needs is not one page: a chapter's map
+ * (all its index pages), or input `lookup` refuses with its own error.
+ */
+export const NEEDS_LOOKUP = 0
+
+/**
+ * The synchronous entry of a volume's lookup path: `lookup`'s answer when
+ * the pages it needs are cached or the device reads them at once within the
+ * reader's budget of synchronous reads, else what it needs (TryLookup).
+ */
+export type TryLookupFunction = (name: Uint8Array, virtualChapter: number) => TryLookup
+
 /** The lookups of a volume. */
-export type Lookups = Pick<Service, "lookup" | "lookupCached">
+export type Lookups = Pick<Service, "lookup" | "lookupCached"> & { readonly tryLookup: TryLookupFunction }
+
+// Each volume's tryLookup, found from its `lookup` (the Volume service's
+// contract stays as it is; a volume that wraps another has none).
+const tryLookups = new WeakMap<Service["lookup"], TryLookupFunction>()
+
+/**
+ * The synchronous entry (`tryLookup`) of a volume made by `Volume.make`;
+ * undefined for any other implementation of the service, whose `lookup`
+ * is then the way.
+ */
+export const tryLookupOf = (volume: Pick<Service, "lookup">): TryLookupFunction | undefined =>
+  tryLookups.get(volume.lookup)
 
 // What the reads a lookupCached request queued gave.
 interface AwaitedReads {
@@ -279,6 +313,33 @@ export const makeLookups = (context: LookupContext): Lookups => {
       )
     })
 
+  // ---- The synchronous entry ---------------------------------------------
+  // The waiting path's synchronous part alone: pages read now stay held for
+  // the steps after them, with no generation to check (nothing else runs
+  // until it returns). What it leaves to `lookup` is read from scratch there.
+
+  const tryLookup: TryLookupFunction = (name, virtualChapter) => {
+    if (checkName(name) !== undefined || checkVirtualChapter(virtualChapter) !== undefined) return NEEDS_LOOKUP
+    let heldIndex: Held | undefined
+    let heldRecord: Held | undefined
+    let result: Step | IoError = step(name, virtualChapter, undefined, undefined)
+    while (typeof result === "number" && result !== NEED_CHAPTER_MAP) {
+      const read = reader.readNow(result)
+      if (read === undefined) return result
+      if (read.error !== undefined) {
+        result = read.error
+        break
+      }
+      if (read.indexPage !== undefined) heldIndex = read
+      else heldRecord = read
+      result = step(name, virtualChapter, heldIndex, heldRecord)
+    }
+    if (typeof result === "number") return NEEDS_LOOKUP
+    // As `lookup` answers: a chapter that is not on the volume holds no names.
+    if (result instanceof CorruptData && notOnVolume(result, virtualChapter)) return null
+    return result
+  }
+
   // ---- The cached path --------------------------------------------------
   // What the reads gave is remembered in the fiber that awaited `ready`, until
   // its next lookupCached, which uses the pages read (under the held-page
@@ -375,5 +436,6 @@ export const makeLookups = (context: LookupContext): Lookups => {
       return awaited === undefined ? answer : Effect.zipRight(FiberRef.set(awaitedReads, undefined), answer)
     })
 
-  return { lookup, lookupCached }
+  tryLookups.set(lookup, tryLookup)
+  return { lookup, lookupCached, tryLookup }
 }

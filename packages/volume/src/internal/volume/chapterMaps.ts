@@ -25,6 +25,17 @@ export interface ChapterMaps {
   readonly written: (virtualChapter: number, physicalChapter: number, highestLists: ReadonlyArray<number>) => void
   /** Learns the map from the chapter's index pages read at `generation` (ignored if the chapter changed since). */
   readonly learn: (physicalChapter: number, pages: ReadonlyArray<IndexPage>, generation: number) => void
+  /**
+   * `learn` from the pages' header fields alone: the chapter's virtual
+   * chapter and each page's highest delta list (its first `count` entries).
+   */
+  readonly learnHighest: (
+    physicalChapter: number,
+    virtualChapter: number,
+    highestLists: ArrayLike<number>,
+    count: number,
+    generation: number
+  ) => void
   /** The normal-mode check of an index page against the map (volume.md §5.2). */
   readonly check: (physicalChapter: number, k: number, physicalPage: number, page: IndexPage) => CorruptData | undefined
 }
@@ -51,6 +62,11 @@ export const makeChapterMaps = (geometry: Geometry, pageMap: IndexPageMap): Chap
       if (generations[physicalChapter] !== generation) return
       const first = pages[0]!
       pages.forEach((page, k) => pageMap.update(first.virtualChapter, physicalChapter, k, page.highestList))
+      known[physicalChapter] = 1
+    },
+    learnHighest: (physicalChapter, virtualChapter, highestLists, count, generation) => {
+      if (generations[physicalChapter] !== generation) return
+      for (let k = 0; k < count; k++) pageMap.update(virtualChapter, physicalChapter, k, highestLists[k]!)
       known[physicalChapter] = 1
     },
     check: (physicalChapter, k, physicalPage, page) => {

@@ -11,6 +11,7 @@ import { type Geometry, physicalPage as pageOf } from "../../Geometry.js"
 import type { PageCache } from "../../PageCache.js"
 import type { PageRead, ReadQueue } from "../../ReadQueue.js"
 import { CorruptData, IoError } from "../../VolumeError.js"
+import type { DirectReader } from "../device/directRead.js"
 
 /** Page getters over one cache and queue. */
 export interface PageReader {
@@ -21,6 +22,15 @@ export interface PageReader {
    * `yieldToEventLoop` (and read on after it).
    */
   readonly readNow: (physicalPage: number) => PageRead | undefined
+  /**
+   * Reads a page's bytes into `target` at once, past the queue and the cache,
+   * when the device reads synchronously and the budget allows (counted as
+   * `readNow` is): true when read, the IoError when the read failed, false
+   * when the page must be read through the queue instead.
+   */
+  readonly readBytesNow: (physicalPage: number, target: Uint8Array) => boolean | IoError
+  /** Pages read by `readBytesNow` so far. */
+  readonly bytesReads: () => number
   /** Lets the event loop turn (timers, I/O callbacks such as a chapter write's, shutdown), then resumes. */
   readonly yieldToEventLoop: Effect.Effect<void>
   /** Whether the budget of synchronous reads is spent (then yield before reading on). */
@@ -71,9 +81,10 @@ const WAKE_PER_TURN = 16
 export const makePageReader = (
   geometry: Geometry,
   cache: PageCache["Type"],
-  queue: ReadQueue["Type"]
+  queue: ReadQueue["Type"],
+  direct: DirectReader | undefined
 ): PageReader => {
-  const { indexPagesPerChapter } = geometry
+  const { bytesPerPage, indexPagesPerChapter } = geometry
 
   // A synchronous read blocks the whole process: after SYNC_READS_BEFORE_YIELD
   // of them, or SYNC_STRETCH_MS after the first, the next read waits for a
@@ -104,15 +115,27 @@ export const makePageReader = (
   let stretchStart = 0
   const mustYield = () =>
     syncReads > 0 && (syncReads >= SYNC_READS_BEFORE_YIELD || performance.now() - stretchStart >= SYNC_STRETCH_MS)
-  const readNow = (physicalPage: number): PageRead | undefined => {
-    if (mustYield()) return undefined
-    const read = queue.readNow(physicalPage)
-    if (read !== undefined && syncReads++ === 0) {
+  const counted = () => {
+    if (syncReads++ === 0) {
       stretchStart = performance.now()
       // The stretch ends at the next turn of the event loop, whoever waits for it.
       turn ??= setImmediate(nextTurn)
     }
+  }
+  const readNow = (physicalPage: number): PageRead | undefined => {
+    if (mustYield()) return undefined
+    const read = queue.readNow(physicalPage)
+    if (read !== undefined) counted()
     return read
+  }
+
+  const readSync = direct?.readSync
+  let bytesRead = 0
+  const readBytesNow = (physicalPage: number, target: Uint8Array): boolean | IoError => {
+    if (readSync === undefined || mustYield() || !direct!.syncNow()) return false
+    counted()
+    bytesRead++
+    return readSync(physicalPage * bytesPerPage, target) ?? true
   }
 
   const yieldToEventLoop: Effect.Effect<void> = Effect.async<void>((resume) => {
@@ -221,6 +244,8 @@ export const makePageReader = (
 
   return {
     readNow,
+    readBytesNow,
+    bytesReads: () => bytesRead,
     yieldToEventLoop,
     mustYield,
     readPage,

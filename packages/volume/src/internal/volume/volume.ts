@@ -9,14 +9,15 @@
 import { Effect, Option, type Scope } from "effect"
 import { BlockDevice } from "../../BlockDevice.js"
 import * as ChapterBoundaries from "../../ChapterBoundaries.js"
-import type * as ChapterIndex from "../../ChapterIndex.js"
 import { mapToPhysicalChapter, physicalPage } from "../../Geometry.js"
 import { IndexPageMap } from "../../IndexPageMap.js"
 import { PageCache } from "../../PageCache.js"
 import { ReadQueue } from "../../ReadQueue.js"
 import type { Options, Service } from "../../Volume.js"
-import { CorruptData, InvalidArgument, IoError } from "../../VolumeError.js"
+import { CorruptData, InvalidArgument } from "../../VolumeError.js"
+import { directReaderOf } from "../device/directRead.js"
 import { makeChapterMaps } from "./chapterMaps.js"
+import { makeChapterProbe } from "./chapterProbe.js"
 import { chapterPagesAgree } from "./chapterPages.js"
 import { makeChapterWriter } from "./chapterWriter.js"
 import { makeLookups } from "./lookup.js"
@@ -48,8 +49,8 @@ export const make = (
     const firstPage = (physicalChapter: number) => physicalPage(geometry, physicalChapter, 0)
 
     const maps = makeChapterMaps(geometry, pageMap)
-    const reader = makePageReader(geometry, cache, queue)
-    const { chapterIndexPagesNow, getChapterIndexPages, getIndexPage, getRecordPage } = reader
+    const reader = makePageReader(geometry, cache, queue, directReaderOf(device))
+    const { getChapterIndexPages, getIndexPage, getRecordPage } = reader
     const { lookup, lookupCached } = makeLookups({ geometry, cache, queue, pageMap, maps, reader })
 
     const invalidateChapter = (physicalChapter: number) => {
@@ -109,33 +110,7 @@ export const make = (
         })
       })
 
-    // The virtual chapter a physical chapter's index pages hold, learning its
-    // map from them; undefined when they do not make one chapter.
-    const probedChapter = (
-      physicalChapter: number,
-      pages: ReadonlyArray<ChapterIndex.IndexPage>,
-      generation: number
-    ): number | undefined => {
-      if (chapterPagesAgree(geometry, physicalChapter, pages) !== undefined) return undefined
-      maps.learn(physicalChapter, pages, generation)
-      return pages[0]!.virtualChapter
-    }
-
-    // probe(c) of volume.md §11.1: the chapter's virtual chapter, or undefined
-    // when it is bad. Device errors are not a bad chapter: they fail the search.
-    // A boundary search is a chain of probes, one after another: a probe
-    // answers directly when its pages are cached or read synchronously.
-    const probe: ChapterBoundaries.Probe<IoError, never> = (physicalChapter) => {
-      const generation = maps.generation(physicalChapter)
-      const now = chapterIndexPagesNow(physicalChapter)
-      if (Array.isArray(now)) return probedChapter(physicalChapter, now, generation)
-      if (now instanceof CorruptData) return undefined
-      if (now instanceof IoError) return Effect.fail(now)
-      return getChapterIndexPages(physicalChapter).pipe(
-        Effect.map((pages) => probedChapter(physicalChapter, pages, generation)),
-        Effect.catchTag("CorruptData", () => Effect.succeed(undefined))
-      )
-    }
+    const probe = makeChapterProbe(geometry, nonce, cache, maps, reader)
 
     return {
       geometry,
@@ -165,6 +140,15 @@ export const make = (
       findChapterBoundaries: Effect.tap(ChapterBoundaries.find(geometry, probe), (found) => {
         if (!found.isEmpty) writer.found(found.highest)
       }),
-      stats: Effect.sync(() => ({ ...cache.stats(), ...queue.stats(), chaptersWritten: writer.chaptersWritten() }))
+      stats: Effect.sync(() => {
+        const queueStats = queue.stats()
+        // The boundary search's probes read past the queue; their reads count too.
+        return {
+          ...cache.stats(),
+          ...queueStats,
+          pagesRead: queueStats.pagesRead + reader.bytesReads(),
+          chaptersWritten: writer.chaptersWritten()
+        }
+      })
     }
   })

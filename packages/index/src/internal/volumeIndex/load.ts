@@ -189,30 +189,33 @@ const readHeaders = (
   return nonEmpty
 }
 
-// Reads the list records of one sub-index from one stream (§6.5 step 3).
+const where = (reader: Reader, at: number): string => `volume index stream ${reader.stream}: the list record at byte ${at}`
+
+// Reads the list records of one sub-index from one stream (§6.5 step 3). The message of a failure is only
+// made when it fails: a stream holds a list record for most of its hundreds of thousands of lists.
 const readLists = (sub: SubIndex, reader: Reader, count: number, seen: Uint8Array): void => {
   const { listCount, listsPerZone, tag } = sub.sizing
+  const bytes = reader.bytes
   for (let k = 0; k < count; k++) {
-    const at = reader.take(0, "a list record")
-    const listTag = reader.u8("a list record")
-    const bitOffset = reader.u8("a list record")
-    const byteCount = reader.u16("a list record")
-    const list = reader.u32("a list record")
-    const where = `volume index stream ${reader.stream}: the list record at byte ${at}`
-    if (bitOffset >= 8 || byteCount > MAX_LIST_RECORD_BYTES) fail(`${where} has bit offset ${bitOffset} and ${byteCount} bytes`)
-    if (listTag !== tag) fail(`${where} has tag ${listTag}, expected ${tag}`)
-    if (list >= listCount) fail(`${where} is for list ${list}, but there are ${listCount}`)
+    const at = reader.take(LIST_HEADER_BYTES, "a list record")
+    const listTag = bytes[at]!
+    const bitOffset = bytes[at + 1]!
+    const byteCount = bytes[at + 2]! | (bytes[at + 3]! << 8)
+    const list = (bytes[at + 4]! | (bytes[at + 5]! << 8) | (bytes[at + 6]! << 16) | (bytes[at + 7]! << 24)) >>> 0
+    if (bitOffset >= 8 || byteCount > MAX_LIST_RECORD_BYTES) fail(`${where(reader, at)} has bit offset ${bitOffset} and ${byteCount} bytes`)
+    if (listTag !== tag) fail(`${where(reader, at)} has tag ${listTag}, expected ${tag}`)
+    if (list >= listCount) fail(`${where(reader, at)} is for list ${list}, but there are ${listCount}`)
     const data = reader.take(byteCount, "list data")
     const z = Math.floor(list / listsPerZone)
     const zone = sub.zones[z]!
     const descriptor = list - z * listsPerZone + 1
     const size = zone.size(descriptor)
-    if (size === 0 || seen[list] === 1) fail(`${where} is for list ${list}, which is empty or was given already`)
-    if (byteCount !== Math.ceil((bitOffset + size) / 8)) fail(`${where} has ${byteCount} bytes for ${size} bits at offset ${bitOffset}`)
+    if (size === 0 || seen[list] === 1) fail(`${where(reader, at)} is for list ${list}, which is empty or was given already`)
+    if (byteCount !== (bitOffset + size + 7) >>> 3) fail(`${where(reader, at)} has ${byteCount} bytes for ${size} bits at offset ${bitOffset}`)
     seen[list] = 1
     const start = zone.start(descriptor)
     const byte = Math.floor(start / 8)
-    placeBits(reader.bytes, data, bitOffset, zone.bytes, byte, start - byte * 8, size)
+    placeBits(bytes, data, bitOffset, zone.bytes, byte, start - byte * 8, size)
   }
 }
 

@@ -32,7 +32,9 @@ const FIRST_READ_BYTES = 1 << 16
 /**
  * A volume index zone's saved stream: only as much of its region as the
  * stream can use (a region is sized for a full index), read in at most a
- * few steps as the stream's headers tell its length.
+ * few steps as the stream's headers tell its length. Each step reads the
+ * stream from its start again: rereading the first bytes costs less than
+ * joining the pieces (a copy of megabytes into fresh memory).
  */
 const readStream = (core: Core, region: Region, sparse: boolean): Effect.Effect<Uint8Array, IndexError> =>
   Effect.gen(function*() {
@@ -40,11 +42,7 @@ const readStream = (core: Core, region: Region, sparse: boolean): Effect.Effect<
     for (;;) {
       const needed = Math.min(VolumeIndexLoad.savedStreamBytes(bytes, sparse), region.byteLength)
       if (needed <= bytes.length) return bytes
-      const more = yield* core.device.read(region.byteOffset + bytes.length, needed - bytes.length)
-      const joined = new Uint8Array(needed)
-      joined.set(bytes)
-      joined.set(more, bytes.length)
-      bytes = joined
+      bytes = yield* core.device.read(region.byteOffset, needed)
     }
   })
 

@@ -15,6 +15,7 @@ import type { Region } from "../layout/regionTable.js"
 import type { SavedSlot } from "../layout/saveSlot.js"
 import * as SavedOpenChapter from "../openChapter/savedFormat.js"
 import * as VolumeIndexLoad from "../volumeIndex/load.js"
+import { VolumeIndexState } from "../volumeIndex/volumeIndex.js"
 import type { Core } from "./core.js"
 
 const chapterNumber = (value: bigint, what: string): Either.Either<number, CorruptData> =>
@@ -31,7 +32,9 @@ const FIRST_READ_BYTES = 1 << 16
 /**
  * A volume index zone's saved stream: only as much of its region as the
  * stream can use (a region is sized for a full index), read in at most a
- * few steps as the stream's headers tell its length.
+ * few steps as the stream's headers tell its length. Each step reads the
+ * stream from its start again: rereading the first bytes costs less than
+ * joining the pieces (a copy of megabytes into fresh memory).
  */
 const readStream = (core: Core, region: Region, sparse: boolean): Effect.Effect<Uint8Array, IndexError> =>
   Effect.gen(function*() {
@@ -39,18 +42,16 @@ const readStream = (core: Core, region: Region, sparse: boolean): Effect.Effect<
     for (;;) {
       const needed = Math.min(VolumeIndexLoad.savedStreamBytes(bytes, sparse), region.byteLength)
       if (needed <= bytes.length) return bytes
-      const more = yield* core.device.read(region.byteOffset + bytes.length, needed - bytes.length)
-      const joined = new Uint8Array(needed)
-      joined.set(bytes)
-      joined.set(more, bytes.length)
-      bytes = joined
+      bytes = yield* core.device.read(region.byteOffset, needed)
     }
   })
 
 /** Loads `slot` into `core` (zones, volume index, page map, windows and flags). */
-export const loadSave = (core: Core, slot: SavedSlot): Effect.Effect<void, IndexError> =>
-  Effect.gen(function*() {
-    const { config, device, geometry, layout } = core
+export const loadSave = (core: Core, slot: SavedSlot): Effect.Effect<void, IndexError> => {
+  // Whether the volume index was written into: a failed load then leaves a fresh one for the rebuild.
+  let touched = false
+  return Effect.gen(function*() {
+    const { device, geometry, layout } = core
     const { regions } = slot
     const newest = yield* fromEither(chapterNumber(slot.newestChapter, "newest"))
     const oldest = yield* fromEither(chapterNumber(slot.oldestChapter, "oldest"))
@@ -71,16 +72,16 @@ export const loadSave = (core: Core, slot: SavedSlot): Effect.Effect<void, Index
     const streams: Array<Uint8Array> = []
     const sparse = geometry.sparseChaptersPerVolume > 0
     for (const region of regions.volumeIndexZones) streams.push(yield* readStream(core, region, sparse))
-    const volumeIndex = yield* fromEither(
-      VolumeIndex.load(geometry, streams, { zoneCount: config.zones, nonce: layout.volumeNonce })
-    )
+    // Into the index the session made at open: a second one would allocate and zero its memory again.
+    touched = true
+    const problem = VolumeIndexLoad.loadStreamsInto(core.volumeIndex, streams, layout.volumeNonce)
+    if (problem !== undefined) return yield* new CorruptData({ message: problem })
     const pageMapBytes = yield* device.read(regions.pageMap.byteOffset, regions.pageMap.byteLength)
     const pageMap = yield* Effect.mapError(
       fromEither(IndexPageMap.decode(geometry, pageMapBytes)),
       (error) => new CorruptData({ message: error.message, offset: regions.pageMap.byteOffset })
     )
     yield* Effect.mapError(core.pageMap.load(pageMapBytes), (error) => new CorruptData({ message: error.message }))
-    core.volumeIndex = volumeIndex
     core.pageMapLastUpdate = pageMap.lastUpdate
     core.newest = newest
     core.oldest = oldest
@@ -95,6 +96,8 @@ export const loadSave = (core: Core, slot: SavedSlot): Effect.Effect<void, Index
     Effect.tapError(() =>
       Effect.sync(() => {
         for (const zone of core.zones) zone.open.reset()
+        if (touched) core.volumeIndex = new VolumeIndexState(core.volumeIndex.sizing)
       })
     )
   )
+}

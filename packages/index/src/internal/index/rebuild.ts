@@ -15,6 +15,7 @@ import type { IndexError } from "../../IndexError.js"
 import * as VolumeIndex from "../../VolumeIndex.js"
 import { NO_LAST_SAVE } from "../layout/saveSlot.js"
 import { NAME_BYTES, RECORD_BYTES } from "../openChapter/zone.js"
+import * as Impl from "../volumeIndex/volumeIndex.js"
 import type { Core } from "./core.js"
 import { fromVolume, statusFailure } from "./errors.js"
 
@@ -24,59 +25,111 @@ const { Status } = VolumeIndex
 const isSample = (name: Uint8Array, sampleRate: number): boolean =>
   sampleRate > 0 && (((name[14]! << 8) | name[15]!) % sampleRate) === 0
 
-type Replay = "next" | { readonly verify: number }
+/** The replay of one record slot needs its name checked on the volume, in the chapter its hint names. */
+const VERIFY = -1
 
-/** One record slot, up to a possible check on the volume (returned for the caller to do). */
-const replayName = (core: Core, record: VolumeIndex.Record, name: Uint8Array, chapter: number): Replay | IndexError => {
-  const index = core.volumeIndex
-  const status = VolumeIndex.get(index, name, record)
-  if (status !== Status.Ok) return statusFailure(status, record)
+/**
+ * One record slot, up to a possible check on the volume: Ok when done (a
+ * lost name included), VERIFY when the name's hint is for another chapter
+ * (record.virtualChapter), else the status that stops the rebuild.
+ */
+const replayName = (index: VolumeIndex.VolumeIndex, record: VolumeIndex.Record, name: Uint8Array, chapter: number): number => {
+  const status = Impl.get(index, name, record)
+  if (status !== Status.Ok) return status
   if (record.found && record.collision) {
-    return record.virtualChapter === chapter ? "next" : settle(VolumeIndex.setChapter(index, record, chapter), record)
+    return record.virtualChapter === chapter ? Status.Ok : settle(Impl.setChapter(index, record, chapter))
   }
-  if (record.found && record.virtualChapter !== chapter) return { verify: record.virtualChapter }
+  if (record.found && record.virtualChapter !== chapter) return VERIFY
   // Not found, or a hint for this very chapter: assume another name (a collision entry is added).
-  return settle(VolumeIndex.put(index, record, chapter), record)
+  return settle(Impl.put(index, record, chapter))
 }
 
 // DUPLICATE_NAME and OVERFLOW lose that one name; anything else stops the rebuild.
-const settle = (status: VolumeIndex.Status, record: VolumeIndex.Record): "next" | IndexError =>
-  status === Status.Ok || status === Status.Overflow || status === Status.DuplicateName ? "next" : statusFailure(status, record)
+const settle = (status: number): number =>
+  status === Status.Overflow || status === Status.DuplicateName ? Status.Ok : status
+
+/** Where a page's replay stopped: the slot after the name to check, or the page's end. */
+interface PageReplay {
+  /** The next slot to replay, recordsPerPage when the page is done. */
+  slot: number
+  /** Ok, VERIFY or the status that stops the rebuild. */
+  status: number
+}
+
+/**
+ * Replays the slots of `page` from `slot` on, synchronously, into `name`
+ * (each slot's name is copied there: no view per record), until the page
+ * ends, a name needs a check on the volume or a status stops the rebuild.
+ */
+const replaySlots = (
+  core: Core,
+  chapter: number,
+  page: Uint8Array,
+  slot: number,
+  willBeSparse: boolean,
+  record: VolumeIndex.Record,
+  name: Uint8Array,
+  out: PageReplay
+): void => {
+  const index = core.volumeIndex
+  const { recordsPerPage } = core.geometry
+  const sampleRate = core.config.sparseSampleRate
+  for (; slot < recordsPerPage; slot++) {
+    const at = slot * RECORD_BYTES
+    for (let i = 0; i < NAME_BYTES; i++) name[i] = page[at + i]!
+    if (willBeSparse && !isSample(name, sampleRate)) continue
+    const status = replayName(index, record, name, chapter)
+    if (status !== Status.Ok) {
+      out.slot = slot + 1
+      out.status = status
+      return
+    }
+  }
+  out.slot = recordsPerPage
+  out.status = Status.Ok
+}
 
 const replayPage = (
   core: Core,
   chapter: number,
   page: Uint8Array,
-  willBeSparse: boolean
-): Effect.Effect<void, IndexError> =>
-  Effect.suspend(() => {
-    const record = VolumeIndex.makeRecord()
-    const { recordsPerPage } = core.geometry
-    const sampleRate = core.config.sparseSampleRate
-    const step = (slot: number): Effect.Effect<void, IndexError> => {
-      for (; slot < recordsPerPage; slot++) {
-        const name = page.subarray(slot * RECORD_BYTES, slot * RECORD_BYTES + NAME_BYTES)
-        if (willBeSparse && !isSample(name, sampleRate)) continue
-        const replay = replayName(core, record, name, chapter)
-        if (replay === "next") continue
-        if (!("verify" in replay)) return Effect.fail(replay)
-        // A hint for another chapter: is this name really there?
-        const next = slot + 1
-        return Effect.flatMap(
-          Effect.mapError(core.volume.lookupForRebuild(name, replay.verify), fromVolume),
-          (present) => {
-            const status = present
-              ? VolumeIndex.setChapter(core.volumeIndex, record, chapter)
-              : VolumeIndex.put(core.volumeIndex, record, chapter)
-            const settled = settle(status, record)
-            return settled === "next" ? step(next) : Effect.fail(settled)
-          }
-        )
-      }
-      return Effect.void
+  willBeSparse: boolean,
+  record: VolumeIndex.Record,
+  name: Uint8Array,
+  out: PageReplay
+): Effect.Effect<void, IndexError> => {
+  replaySlots(core, chapter, page, 0, willBeSparse, record, name, out)
+  return out.slot === core.geometry.recordsPerPage && out.status === Status.Ok
+    ? Effect.void
+    : Effect.suspend(() => finishPage(core, chapter, page, willBeSparse, record, name, out))
+}
+
+// The rest of a page whose replay stopped: a name to check on the volume (then on), or a failure.
+const finishPage = (
+  core: Core,
+  chapter: number,
+  page: Uint8Array,
+  willBeSparse: boolean,
+  record: VolumeIndex.Record,
+  name: Uint8Array,
+  out: PageReplay
+): Effect.Effect<void, IndexError> => {
+  if (out.status !== VERIFY) return Effect.fail(statusFailure(out.status as VolumeIndex.Status, record))
+  // A hint for another chapter: is this name really there? (The name buffer is not touched meanwhile.)
+  return Effect.flatMap(
+    Effect.mapError(core.volume.lookupForRebuild(name, record.virtualChapter), fromVolume),
+    (present) => {
+      const status = settle(
+        present ? Impl.setChapter(core.volumeIndex, record, chapter) : Impl.put(core.volumeIndex, record, chapter)
+      )
+      if (status !== Status.Ok) return Effect.fail(statusFailure(status as VolumeIndex.Status, record))
+      replaySlots(core, chapter, page, out.slot, willBeSparse, record, name, out)
+      return out.slot === core.geometry.recordsPerPage && out.status === Status.Ok
+        ? Effect.void
+        : finishPage(core, chapter, page, willBeSparse, record, name, out)
     }
-    return step(0)
-  })
+  )
+}
 
 /** Rebuilds `core`'s volume index and windows from its volume, reporting each chapter replayed. */
 export const rebuild = (
@@ -95,10 +148,15 @@ export const rebuild = (
       if (newest === oldest + geometry.chaptersPerVolume) oldest++
     }
     const total = newest - oldest
+    const record = VolumeIndex.makeRecord()
+    const name = new Uint8Array(NAME_BYTES)
+    const out: PageReplay = { slot: 0, status: Status.Ok }
+    if (total > 0) yield* volume.prefetchChapter(Geometry.mapToPhysicalChapter(geometry, oldest))
     for (let chapter = oldest; chapter < newest; chapter++) {
       progress(chapter - oldest, total)
       const physical = Geometry.mapToPhysicalChapter(geometry, chapter)
-      yield* volume.prefetchChapter(physical)
+      // Reads ahead: the next chapter's pages arrive while this one is replayed.
+      if (chapter + 1 < newest) yield* volume.prefetchChapter(Geometry.mapToPhysicalChapter(geometry, chapter + 1))
       yield* Effect.orDie(VolumeIndex.setOpenChapter(core.volumeIndex, chapter))
       // Reading the chapter's index pages checks that their lists follow on and teaches the page map.
       yield* Effect.mapError(volume.readChapterIndex(chapter), fromVolume)
@@ -106,7 +164,7 @@ export const rebuild = (
       const willBeSparse = Geometry.isChapterSparse(geometry, oldest, newest, chapter)
       for (let p = 0; p < geometry.recordPagesPerChapter; p++) {
         const page = yield* Effect.mapError(volume.getPage(physical, geometry.indexPagesPerChapter + p), fromVolume)
-        yield* replayPage(core, chapter, page, willBeSparse)
+        yield* replayPage(core, chapter, page, willBeSparse, record, name, out)
       }
     }
     yield* Effect.orDie(VolumeIndex.setOpenChapter(core.volumeIndex, newest))

@@ -10,8 +10,9 @@
  *
  * @internal
  */
-import { copyBits } from "@effect-uds/volume/internal/format/bitStream"
+import type { DeltaZone } from "../delta/deltaZone.js"
 import { OK } from "../delta/status.js"
+import { placeBits } from "./placeBits.js"
 import {
   DI_BYTES,
   DI_MAGIC,
@@ -90,13 +91,33 @@ class Reader {
 
 const U64 = 2n ** 64n
 
+/**
+ * Calls `f` for lists first .. first + n − 1 of `sub` with the zone that
+ * holds each, its descriptor there and its index j from 0; a stream's lists
+ * may span zones of the loading index when another zone count saved them.
+ */
+const forEachList = (
+  sub: SubIndex,
+  first: number,
+  n: number,
+  f: (zone: DeltaZone, descriptor: number, j: number) => void
+): void => {
+  const { listsPerZone } = sub.sizing
+  for (let j = 0; j < n;) {
+    const z = Math.floor((first + j) / listsPerZone)
+    const zone = sub.zones[z]!
+    const end = Math.min(n, (z + 1) * listsPerZone - first)
+    for (let descriptor = first + j - z * listsPerZone + 1; j < end; j++, descriptor++) f(zone, descriptor, j)
+  }
+}
+
 // Reads every stream's headers, flush chapters and list sizes of one sub-index (§6.5 step 2).
 const readHeaders = (
   sub: SubIndex,
   readers: ReadonlyArray<Reader>,
   nonce: { value: bigint }
 ): Array<number> => {
-  const { listCount, listsPerZone } = sub.sizing
+  const { listCount } = sub.sizing
   const nonEmpty: Array<number> = []
   let first = 0
   let low = 0
@@ -125,7 +146,9 @@ const readHeaders = (
       fail(`volume index stream ${i} holds lists ${headerFirst}..${headerFirst + n - 1}; expected lists from ${first}, at most up to ${listCount - 1}`)
     }
     const flushAt = reader.take(8 * n, "the flush chapters")
-    for (let j = 0; j < n; j++) sub.setFlushChapter(first + j, reader.safeAt(flushAt + 8 * j, "a flush chapter"))
+    forEachList(sub, first, n, (zone, descriptor, j) => {
+      zone.setFlushChapter(descriptor, reader.safeAt(flushAt + 8 * j, "a flush chapter"))
+    })
     reader.magic(DI_MAGIC, "the DI header")
     const zone = reader.u32("the zone number")
     const zoneCount = reader.u32("the zone count")
@@ -138,15 +161,13 @@ const readHeaders = (
     collisions += reader.u64("the collision count")
     let filled = 0
     const sizesAt = reader.take(2 * n, "the list sizes")
-    for (let j = 0; j < n; j++) {
-      const size = reader.bytes[sizesAt + 2 * j]! | (reader.bytes[sizesAt + 2 * j + 1]! << 8)
-      const list = first + j
-      const z = Math.floor(list / listsPerZone)
-      const deltaZone = sub.zones[z]!
-      deltaZone.setSize(list - z * listsPerZone + 1, size)
-      deltaZone.usedBits += size
+    const bytes = reader.bytes
+    forEachList(sub, first, n, (zone, descriptor, j) => {
+      const size = bytes[sizesAt + 2 * j]! | (bytes[sizesAt + 2 * j + 1]! << 8)
+      zone.setSize(descriptor, size)
+      zone.usedBits += size
       if (size > 0) filled++
-    }
+    })
     nonEmpty.push(filled)
     first += n
   }
@@ -168,30 +189,33 @@ const readHeaders = (
   return nonEmpty
 }
 
-// Reads the list records of one sub-index from one stream (§6.5 step 3).
+const where = (reader: Reader, at: number): string => `volume index stream ${reader.stream}: the list record at byte ${at}`
+
+// Reads the list records of one sub-index from one stream (§6.5 step 3). The message of a failure is only
+// made when it fails: a stream holds a list record for most of its hundreds of thousands of lists.
 const readLists = (sub: SubIndex, reader: Reader, count: number, seen: Uint8Array): void => {
   const { listCount, listsPerZone, tag } = sub.sizing
+  const bytes = reader.bytes
   for (let k = 0; k < count; k++) {
-    const at = reader.take(0, "a list record")
-    const listTag = reader.u8("a list record")
-    const bitOffset = reader.u8("a list record")
-    const byteCount = reader.u16("a list record")
-    const list = reader.u32("a list record")
-    const where = `volume index stream ${reader.stream}: the list record at byte ${at}`
-    if (bitOffset >= 8 || byteCount > MAX_LIST_RECORD_BYTES) fail(`${where} has bit offset ${bitOffset} and ${byteCount} bytes`)
-    if (listTag !== tag) fail(`${where} has tag ${listTag}, expected ${tag}`)
-    if (list >= listCount) fail(`${where} is for list ${list}, but there are ${listCount}`)
+    const at = reader.take(LIST_HEADER_BYTES, "a list record")
+    const listTag = bytes[at]!
+    const bitOffset = bytes[at + 1]!
+    const byteCount = bytes[at + 2]! | (bytes[at + 3]! << 8)
+    const list = (bytes[at + 4]! | (bytes[at + 5]! << 8) | (bytes[at + 6]! << 16) | (bytes[at + 7]! << 24)) >>> 0
+    if (bitOffset >= 8 || byteCount > MAX_LIST_RECORD_BYTES) fail(`${where(reader, at)} has bit offset ${bitOffset} and ${byteCount} bytes`)
+    if (listTag !== tag) fail(`${where(reader, at)} has tag ${listTag}, expected ${tag}`)
+    if (list >= listCount) fail(`${where(reader, at)} is for list ${list}, but there are ${listCount}`)
     const data = reader.take(byteCount, "list data")
     const z = Math.floor(list / listsPerZone)
     const zone = sub.zones[z]!
     const descriptor = list - z * listsPerZone + 1
     const size = zone.size(descriptor)
-    if (size === 0 || seen[list] === 1) fail(`${where} is for list ${list}, which is empty or was given already`)
-    if (byteCount !== Math.ceil((bitOffset + size) / 8)) fail(`${where} has ${byteCount} bytes for ${size} bits at offset ${bitOffset}`)
+    if (size === 0 || seen[list] === 1) fail(`${where(reader, at)} is for list ${list}, which is empty or was given already`)
+    if (byteCount !== (bitOffset + size + 7) >>> 3) fail(`${where(reader, at)} has ${byteCount} bytes for ${size} bits at offset ${bitOffset}`)
     seen[list] = 1
     const start = zone.start(descriptor)
     const byte = Math.floor(start / 8)
-    copyBits(reader.bytes, data, bitOffset, zone.bytes, byte, start - byte * 8, size)
+    placeBits(bytes, data, bitOffset, zone.bytes, byte, start - byte * 8, size)
   }
 }
 
@@ -204,10 +228,27 @@ export const loadStreams = (
   streams: ReadonlyArray<Uint8Array>,
   nonce: bigint
 ): VolumeIndexState | string => {
+  const index = new VolumeIndexState(sizing)
+  return loadStreamsInto(index, streams, nonce) ?? index
+}
+
+/**
+ * Loads `streams` into `index`, which must be as it was made (nothing put,
+ * no chapter opened): the index a session made at open, so a load does not
+ * allocate and zero a second index's memory. Returns why the streams cannot
+ * be loaded, if they cannot; `index` is then half loaded and must be
+ * thrown away. Every list's bytes are written whole (the bits around the
+ * list zero), so only the pages that hold lists are ever touched.
+ */
+export const loadStreamsInto = (
+  index: VolumeIndexState,
+  streams: ReadonlyArray<Uint8Array>,
+  nonce: bigint
+): string | undefined => {
+  const { sizing } = index
   try {
     if (streams.length === 0 || streams.length > 16) fail(`a volume index is saved in 1 to 16 streams, got ${streams.length}`)
     const readers = streams.map((bytes, i) => new Reader(bytes, i))
-    const index = new VolumeIndexState(sizing)
     if (index.hook !== undefined) {
       for (const reader of readers) {
         reader.magic(MI6_MAGIC, "the MI6 header")
@@ -225,7 +266,7 @@ export const loadStreams = (
       const at = reader.take(GUARD_BYTES, "the guard")
       if (reader.bytes[at] !== GUARD_TAG) fail(`volume index stream ${reader.stream} has no guard 'z' at byte ${at}`)
     }
-    return index
+    return undefined
   } catch (error) {
     if (error instanceof LoadFailure) return error.message
     throw error

@@ -42,10 +42,16 @@ const headerBytes = (sub: SubIndex, z: number): number => {
   return MI5_BYTES + 8 * n + DI_BYTES + 2 * n
 }
 
+// The bytes of a list's extent from its start bit and size, without a float remainder (a call to fmod).
+const extentBytes = (start: number, size: number): number => (start - Math.floor(start / 8) * 8 + size + 7) >>> 3
+
 const listBytes = (sub: SubIndex, z: number): number => {
   const zone = sub.zones[z]!
   let bytes = 0
-  for (let d = 1; d <= zone.listCount; d++) if (zone.size(d) > 0) bytes += LIST_HEADER_BYTES + zone.byteSize(d)
+  for (let d = 1; d <= zone.listCount; d++) {
+    const size = zone.size(d)
+    if (size > 0) bytes += LIST_HEADER_BYTES + extentBytes(zone.start(d), size)
+  }
   return bytes
 }
 
@@ -79,16 +85,24 @@ const writeLists = (view: DataView, at: number, sub: SubIndex, z: number): numbe
   const zone = sub.zones[z]!
   const first = z * sub.sizing.listsPerZone
   const tag = sub.sizing.tag
+  const memory = zone.bytes
   for (let d = 1; d <= zone.listCount; d++) {
-    if (zone.size(d) === 0) continue
-    const length = zone.byteSize(d)
-    const from = zone.byteStart(d)
+    const size = zone.size(d)
+    if (size === 0) continue
+    const start = zone.start(d)
+    const from = Math.floor(start / 8)
+    const phase = start - from * 8
+    const length = (phase + size + 7) >>> 3
+    const list = first + d - 1
     bytes[at] = tag
-    bytes[at + 1] = zone.start(d) % 8
-    view.setUint16(at + 2, length, true)
-    view.setUint32(at + 4, first + d - 1, true)
+    bytes[at + 1] = phase
+    bytes[at + 2] = length
+    bytes[at + 3] = length >>> 8
+    bytes[at + 4] = list
+    bytes[at + 5] = list >>> 8
+    bytes[at + 6] = list >>> 16
+    bytes[at + 7] = list >>> 24
     const to = at + LIST_HEADER_BYTES
-    const memory = zone.bytes
     // Most lists are a few dozen bytes: a loop beats a subarray and a native copy.
     if (length > 64) bytes.set(memory.subarray(from, from + length), to)
     else for (let k = 0; k < length; k++) bytes[to + k] = memory[from + k]!

@@ -6,8 +6,10 @@
  * one bits at the end of the array).
  *
  * Everything else a list needs (start, size, flush chapter, search
- * checkpoints) sits in one 48-byte record per descriptor, so a get or put
- * touches one cache line of bookkeeping instead of one per array.
+ * checkpoints) sits in one 32-byte record per descriptor, so a get or put
+ * touches one cache line of bookkeeping instead of one per array. 32 bytes
+ * is what the reference spends per list (a 16-byte descriptor, an 8-byte
+ * flush chapter and 8 bytes of rebalance scratch, volume-index.md §7).
  *
  * Lists grow and shrink in place by moving the bits before or after the
  * change into the free space around the list, choosing the side as the
@@ -29,28 +31,28 @@ const PADDING_BYTES = 8
 export const MAX_LIST_BITS = 65535
 
 /**
- * Search checkpoints per list (kept by DeltaZone in the list records): five
- * fill a 48-byte record (7 take 64 bytes for no measurable gain, 2 fit in 32
- * but make gets ~30 % slower).
+ * Search checkpoints per list (kept by DeltaZone in the list records):
+ * three fit in a 32-byte record beside the start, flush chapter and size.
  */
-export const CHECKPOINTS = 5
-// A record: start bit (float), flush chapter (float), bit size (half 8), the checkpoints' offsets
-// (halves 9..) and keys (words from KEY_WORD on), rounded up to whole floats.
+export const CHECKPOINTS = 3
+// A record: start bit (float 0), flush chapter (float 1), bit size (half 8), whether the checkpoints
+// are set (half 9), the checkpoints' offsets (halves 10..12) and key distances (halves 13..15).
+const RECORD_BYTES = 32
+/** The half of a record holding the list's bit size. */
+export const SIZE_HALF = 8
+/** The half of a record that says whether its checkpoints are set (1) or not yet (0). */
+export const CHECKPOINTS_SET_HALF = 9
 /** Halves from a record's start to its first checkpoint offset. */
-export const OFFSET_HALF = 9
-/** Words from a record's start to its first checkpoint key. */
-export const KEY_WORD = Math.ceil((18 + 2 * CHECKPOINTS) / 4)
-const RECORD_BYTES = Math.ceil((KEY_WORD * 4 + 4 * CHECKPOINTS) / 8) * 8
-/** Floats, halves and words per record. */
+export const OFFSET_HALF = 10
+/** Halves from a record's start to its first checkpoint key distance. */
+export const DISTANCE_HALF = OFFSET_HALF + CHECKPOINTS
+/** Floats and halves per record. */
 export const FLOATS = RECORD_BYTES / 8
 export const HALVES = RECORD_BYTES / 2
-export const WORDS = RECORD_BYTES / 4
 
 /** Extents up to this many bytes are moved by a loop rather than copyWithin. */
 const SHORT_COPY_BYTES = 64
 
-// Rebalancing needs one new offset per list; one array serves every zone (everything is synchronous).
-let newOffsets = new Float64Array(0)
 
 /** One zone's memory and list descriptors. */
 export class DeltaMemory {
@@ -59,14 +61,13 @@ export class DeltaMemory {
   /** A view of `bytes`, for word loads. */
   protected readonly view: DataView
   /**
-   * The descriptors' records, three views of one buffer. Record d: float
-   * 4d the start bit (can exceed 2^32 in a large zone), float 4d + 1 the
-   * list's flush chapter, half 16d + 8 the bit size, words 8d + 5 and up and
-   * halves 16d + 14 and up the search checkpoints (see DeltaZone).
+   * The descriptors' records, two views of one buffer. Record d: float 4d
+   * the start bit (can exceed 2^32 in a large zone), float 4d + 1 the
+   * list's flush chapter, half 16d + 8 the bit size, halves 16d + 9 and up
+   * the search checkpoints (see DeltaZone).
    */
   protected readonly floats: Float64Array
   protected readonly halves: Uint16Array
-  protected readonly words: Uint32Array
   /** Σ sizes of lists 1..N. */
   usedBits = 0
   /** Rebalances done (a statistic). */
@@ -78,7 +79,6 @@ export class DeltaMemory {
     const records = new ArrayBuffer((listCount + 2) * RECORD_BYTES)
     this.floats = new Float64Array(records)
     this.halves = new Uint16Array(records)
-    this.words = new Uint32Array(records)
     this.reset()
   }
 
@@ -94,12 +94,12 @@ export class DeltaMemory {
 
   /** The bit size of descriptor i. */
   size(i: number): number {
-    return this.halves[i * HALVES + 8]!
+    return this.halves[i * HALVES + SIZE_HALF]!
   }
 
   /** Sets the bit size of descriptor i (a load fills the sizes before the bits). */
   setSize(i: number, size: number): void {
-    this.halves[i * HALVES + 8] = size
+    this.halves[i * HALVES + SIZE_HALF] = size
   }
 
   /** The flush chapter of list i (1..N). */
@@ -141,7 +141,7 @@ export class DeltaMemory {
 
   /** Bytes of descriptor i's extent: ceil((start mod 8 + size) / 8). */
   byteSize(i: number): number {
-    return Math.ceil(((this.floats[i * FLOATS]! % 8) + this.halves[i * HALVES + 8]!) / 8)
+    return Math.ceil(((this.floats[i * FLOATS]! % 8) + this.halves[i * HALVES + SIZE_HALF]!) / 8)
   }
 
   /**
@@ -241,14 +241,15 @@ export class DeltaMemory {
     return OK
   }
 
-  // The rebalanced start bit of every descriptor (in the shared scratch array), or undefined when they do not fit.
+  // The rebalanced start bit of every descriptor, or undefined when they do not fit.
   private newOffsets(growing: number, growingBytes: number): Float64Array | undefined {
     const n = this.listCount
     let used = growingBytes
     for (let i = 0; i <= n + 1; i++) used += this.byteSize(i)
     if (used > this.zoneBytes) return undefined
-    if (newOffsets.length < n + 2) newOffsets = new Float64Array(n + 2)
-    const offsets = newOffsets
+    // Scratch for this rebalance only: rebalances are rare (one in the whole V1 fill), so no zone keeps
+    // an array of 8 bytes per list for them between rebalances.
+    const offsets = new Float64Array(n + 2)
     const spacing = Math.floor((this.zoneBytes - used) / n)
     offsets[0] = 0
     for (let i = 0; i <= n; i++) {

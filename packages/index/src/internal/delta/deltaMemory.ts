@@ -32,23 +32,28 @@ export const MAX_LIST_BITS = 65535
 
 /**
  * Search checkpoints per list (kept by DeltaZone in the list records):
- * three fit in a 32-byte record beside the start, flush chapter and size.
+ * four fit in a 32-byte record beside the start, size and flush chapter.
  */
-export const CHECKPOINTS = 3
-// A record: start bit (float 0), flush chapter (float 1), bit size (half 8), whether the checkpoints
-// are set (half 9), the checkpoints' offsets (halves 10..12) and key distances (halves 13..15).
+export const CHECKPOINTS = 4
+// A record: the start as a byte (word 0) and a bit phase (octet 6), the bit size (half 2), whether
+// the checkpoints are set (octet 7), the flush chapter (float 1), the checkpoints' offsets
+// (halves 8..11) and key distances (halves 12..15). A zone's array is below 2^32 bytes (Node's
+// limit for a typed array), so the start byte fits a u32.
 const RECORD_BYTES = 32
 /** The half of a record holding the list's bit size. */
-export const SIZE_HALF = 8
-/** The half of a record that says whether its checkpoints are set (1) or not yet (0). */
-export const CHECKPOINTS_SET_HALF = 9
+export const SIZE_HALF = 2
+const PHASE_OCTET = 6
+/** The octet of a record that says whether its checkpoints are set (1) or not yet (0). */
+export const CHECKPOINTS_SET_OCTET = 7
 /** Halves from a record's start to its first checkpoint offset. */
-export const OFFSET_HALF = 10
+export const OFFSET_HALF = 8
 /** Halves from a record's start to its first checkpoint key distance. */
 export const DISTANCE_HALF = OFFSET_HALF + CHECKPOINTS
-/** Floats and halves per record. */
+/** Floats, words, halves and octets per record. */
 export const FLOATS = RECORD_BYTES / 8
+export const WORDS = RECORD_BYTES / 4
 export const HALVES = RECORD_BYTES / 2
+export const OCTETS = RECORD_BYTES
 
 /** Extents up to this many bytes are moved by a loop rather than copyWithin. */
 const SHORT_COPY_BYTES = 64
@@ -61,13 +66,13 @@ export class DeltaMemory {
   /** A view of `bytes`, for word loads. */
   protected readonly view: DataView
   /**
-   * The descriptors' records, two views of one buffer. Record d: float 4d
-   * the start bit (can exceed 2^32 in a large zone), float 4d + 1 the
-   * list's flush chapter, half 16d + 8 the bit size, halves 16d + 9 and up
-   * the search checkpoints (see DeltaZone).
+   * The descriptors' records, four views of one buffer (the layout is at
+   * RECORD_BYTES above; the checkpoints belong to DeltaZone).
    */
   protected readonly floats: Float64Array
+  protected readonly words: Uint32Array
   protected readonly halves: Uint16Array
+  protected readonly octets: Uint8Array
   /** Σ sizes of lists 1..N. */
   usedBits = 0
   /** Rebalances done (a statistic). */
@@ -78,7 +83,9 @@ export class DeltaMemory {
     this.view = new DataView(this.bytes.buffer)
     const records = new ArrayBuffer((listCount + 2) * RECORD_BYTES)
     this.floats = new Float64Array(records)
+    this.words = new Uint32Array(records)
     this.halves = new Uint16Array(records)
+    this.octets = new Uint8Array(records)
     this.reset()
   }
 
@@ -89,7 +96,18 @@ export class DeltaMemory {
 
   /** The start bit of descriptor i. */
   start(i: number): number {
-    return this.floats[i * FLOATS]!
+    return this.words[i * WORDS]! * 8 + this.octets[i * OCTETS + PHASE_OCTET]!
+  }
+
+  /** The bit of descriptor i's start byte where it starts (0..7). */
+  startPhase(i: number): number {
+    return this.octets[i * OCTETS + PHASE_OCTET]!
+  }
+
+  private setStart(i: number, bit: number): void {
+    const byte = Math.floor(bit / 8)
+    this.words[i * WORDS] = byte
+    this.octets[i * OCTETS + PHASE_OCTET] = bit - byte * 8
   }
 
   /** The bit size of descriptor i. */
@@ -118,17 +136,16 @@ export class DeltaMemory {
    */
   reset(): void {
     const n = this.listCount
-    const floats = this.floats
     const guard = this.zoneBytes * 8 - GUARD_BITS
-    floats[0] = 0
+    this.setStart(0, 0)
     this.setSize(0, 0)
-    floats[(n + 1) * FLOATS] = guard
+    this.setStart(n + 1, guard)
     this.setSize(n + 1, GUARD_BITS)
     this.bytes.fill(0xff, this.zoneBytes - GUARD_BITS / 8, this.zoneBytes)
     const spacing = Math.floor(guard / n)
     let offset = Math.floor(spacing / 2)
     for (let i = 1; i <= n; i++, offset += spacing) {
-      floats[i * FLOATS] = offset
+      this.setStart(i, offset)
       this.setSize(i, 0)
     }
     this.usedBits = 0
@@ -136,12 +153,12 @@ export class DeltaMemory {
 
   /** The byte where descriptor i's extent starts. */
   byteStart(i: number): number {
-    return Math.floor(this.floats[i * FLOATS]! / 8)
+    return this.words[i * WORDS]!
   }
 
   /** Bytes of descriptor i's extent: ceil((start mod 8 + size) / 8). */
   byteSize(i: number): number {
-    return Math.ceil(((this.floats[i * FLOATS]! % 8) + this.halves[i * HALVES + SIZE_HALF]!) / 8)
+    return (this.octets[i * OCTETS + PHASE_OCTET]! + this.halves[i * HALVES + SIZE_HALF]! + 7) >>> 3
   }
 
   /**
@@ -150,7 +167,6 @@ export class DeltaMemory {
    * set) or the zone cannot hold the growth; nothing changes then.
    */
   insertBits(i: number, offset: number, count: number): number {
-    const floats = this.floats
     const total = this.size(i)
     if (total + count > MAX_LIST_BITS) {
       this.listOverflow = true
@@ -159,8 +175,8 @@ export class DeltaMemory {
     this.listOverflow = false
     const before = offset
     const after = total - offset
-    const freeBefore = floats[i * FLOATS]! - (floats[i * FLOATS - FLOATS]! + this.size(i - 1))
-    const freeAfter = floats[i * FLOATS + FLOATS]! - (floats[i * FLOATS]! + total)
+    const freeBefore = this.start(i) - (this.start(i - 1) + this.size(i - 1))
+    const freeAfter = this.start(i + 1) - (this.start(i) + total)
     let moveFront: boolean
     if (count <= freeBefore && count <= freeAfter) {
       // Move the smaller part; on a tie take from the larger gap.
@@ -173,11 +189,11 @@ export class DeltaMemory {
       moveFront = before < after
       if (this.rebalance(moveFront ? i : i + 1, Math.ceil(count / 8)) !== OK) return OVERFLOW
     }
-    const start = floats[i * FLOATS]!
+    const start = this.start(i)
     this.setSize(i, total + count)
     this.usedBits += count
     if (moveFront) {
-      floats[i * FLOATS] = start - count
+      this.setStart(i, start - count)
       moveBits(this.bytes, this.view, start, start - count, before)
     } else {
       moveBits(this.bytes, this.view, start + offset, start + offset + count, after)
@@ -190,7 +206,6 @@ export class DeltaMemory {
 
   /** Removes `count` bits at bit `offset` of list i, moving the smaller remaining part. */
   deleteBits(i: number, offset: number, count: number): void {
-    const floats = this.floats
     const total = this.size(i)
     const before = offset
     const after = total - offset - count
@@ -200,15 +215,15 @@ export class DeltaMemory {
     } else if (after < before) {
       moveFront = false
     } else {
-      const freeBefore = floats[i * FLOATS]! - (floats[i * FLOATS - FLOATS]! + this.size(i - 1))
-      const freeAfter = floats[i * FLOATS + FLOATS]! - (floats[i * FLOATS]! + total)
+      const freeBefore = this.start(i) - (this.start(i - 1) + this.size(i - 1))
+      const freeAfter = this.start(i + 1) - (this.start(i) + total)
       moveFront = freeBefore < freeAfter
     }
-    const start = floats[i * FLOATS]!
+    const start = this.start(i)
     this.setSize(i, total - count)
     this.usedBits -= count
     if (moveFront) {
-      floats[i * FLOATS] = start + count
+      this.setStart(i, start + count)
       moveBits(this.bytes, this.view, start, start + count, before)
     } else {
       moveBits(this.bytes, this.view, start + offset + count, start + offset, after)
@@ -236,8 +251,7 @@ export class DeltaMemory {
   layOut(): number {
     const offsets = this.newOffsets(0, 0)
     if (offsets === undefined) return OVERFLOW
-    const floats = this.floats
-    for (let i = 1; i <= this.listCount + 1; i++) floats[i * FLOATS] = offsets[i]!
+    for (let i = 1; i <= this.listCount + 1; i++) this.setStart(i, offsets[i]!)
     return OK
   }
 
@@ -258,7 +272,7 @@ export class DeltaMemory {
       if (i === 0) next -= Math.floor(spacing / 2)
       if (i + 1 === growing) next += growingBytes
       offsets[i + 1] = next
-      offsets[i] = offsets[i]! * 8 + (this.floats[i * FLOATS]! % 8)
+      offsets[i] = offsets[i]! * 8 + this.octets[i * OCTETS + PHASE_OCTET]!
     }
     offsets[n + 1] = this.zoneBytes * 8 - this.size(n + 1)
     return offsets
@@ -269,11 +283,11 @@ export class DeltaMemory {
   private moveLists(offsets: Float64Array, first: number, last: number): void {
     if (first === last) {
       const target = offsets[first]!
-      const start = this.floats[first * FLOATS]!
+      const start = this.start(first)
       if (start === target) return
       const from = Math.floor(start / 8)
       const length = this.byteSize(first)
-      this.floats[first * FLOATS] = target
+      this.setStart(first, target)
       const to = Math.floor(target / 8)
       const bytes = this.bytes
       // copyWithin's call costs more than a short list's bytes.
@@ -283,7 +297,7 @@ export class DeltaMemory {
       return
     }
     const middle = (first + last) >>> 1
-    if (offsets[middle]! > this.floats[middle * FLOATS]!) {
+    if (offsets[middle]! > this.start(middle)) {
       this.moveLists(offsets, middle + 1, last)
       this.moveLists(offsets, first, middle)
     } else {

@@ -20,11 +20,11 @@ import {
 import { keyCodeBitsWith, keyCodeZeros, NAME_BITS } from "@effect-uds/volume/internal/format/deltaCode"
 import {
   CHECKPOINTS,
-  CHECKPOINTS_SET_HALF,
+  CHECKPOINTS_SET_OCTET,
   DeltaMemory,
   DISTANCE_HALF,
-  FLOATS,
   HALVES,
+  OCTETS,
   OFFSET_HALF,
   SIZE_HALF
 } from "./deltaMemory.js"
@@ -83,14 +83,14 @@ export class DeltaZone extends DeltaMemory {
   /** Bits of a collision entry: value, an all-zero key field, the name. */
   readonly collisionBits: number
 
-  // Search checkpoints (in the list records): the key space [0, 2^addressBits) is cut in
-  // CHECKPOINTS + 1 equal parts at thresholds T_j = (j + 1) 2^(addressBits − 2). Checkpoint j is the
+  // Search checkpoints (in the list records): the key space [0, 2^keyBits) is cut in CHECKPOINTS + 1
+  // equal parts at thresholds T_j = ceil((j + 1) 2^keyBits / (CHECKPOINTS + 1)). Checkpoint j is the
   // bit offset of the list's first entry with key ≥ T_j (the list size when there is none) and the
   // distance T_j − k from the key k of the entry before it; a search for an address ≥ T_j may start
-  // there, with key k. Both fit in 16 bits (a distance that does not leaves NO_CHECKPOINT), so three
+  // there, with key k. Both fit in 16 bits (a distance that does not leaves NO_CHECKPOINT), so four
   // checkpoints fit in the 32-byte list record. They are set by a walk of the list on its first
   // search once it is long, and kept exact through every change after that.
-  private readonly thresholdShift: number
+  private readonly thresholds: Float64Array
 
   recordCount = 0
   collisionCount = 0
@@ -105,14 +105,14 @@ export class DeltaZone extends DeltaMemory {
     this.incrKeys = coding.incrKeys
     this.valueMask = coding.valueBits >= 31 ? -1 : (1 << coding.valueBits) - 1
     this.collisionBits = coding.valueBits + coding.minBits + NAME_BITS
-    this.thresholdShift = coding.keyBits - 2
+    this.thresholds = new Float64Array(CHECKPOINTS)
+    for (let j = 0; j < CHECKPOINTS; j++) this.thresholds[j] = Math.ceil(((j + 1) * 2 ** coding.keyBits) / (CHECKPOINTS + 1))
   }
 
   /** Empties every list; the live entries count as discarded. */
   override reset(): void {
     super.reset()
-    const halves = this.halves
-    for (let d = 0; d < this.listCount + 2; d++) halves[d * HALVES + CHECKPOINTS_SET_HALF] = 0
+    for (let d = 0; d < this.listCount + 2; d++) this.octets[d * OCTETS + CHECKPOINTS_SET_OCTET] = 0
     this.discardCount += this.recordCount
     this.recordCount = 0
     this.collisionCount = 0
@@ -201,10 +201,9 @@ export class DeltaZone extends DeltaMemory {
     // The hot loop of the index: one 32-bit window per entry in the usual case (value, key field and
     // the zeros of a long code in one window), everything in locals; the value is read only at the end.
     const view = this.view
-    const start = this.floats[list * FLOATS]!
-    const base = Math.floor(start / 8)
+    const base = this.byteStart(list)
     // Small integers (below 2^17), so the loop's positions stay int32 in optimized code.
-    const phase = (start - base * 8) | 0
+    const phase = this.startPhase(list) | 0
     const end = (phase + this.halves[list * HALVES + SIZE_HALF]!) | 0
     const valueBits = this.valueBits
     const fixedBits = valueBits + this.minBits
@@ -216,16 +215,17 @@ export class DeltaZone extends DeltaMemory {
     let key = 0
     cursor.list = list
     if (end - phase >= CHECKPOINT_MIN_BITS) {
-      const part = address >>> this.thresholdShift
-      if (part > 0) {
+      const thresholds = this.thresholds
+      if (address >= thresholds[0]!) {
         const halves = this.halves
         const record = list * HALVES
-        if (halves[record + CHECKPOINTS_SET_HALF] === 0) this.setCheckpoints(list)
-        for (let j = (part > CHECKPOINTS ? CHECKPOINTS : part) - 1; j >= 0; j--) {
+        if (this.octets[list * OCTETS + CHECKPOINTS_SET_OCTET] === 0) this.setCheckpoints(list)
+        for (let j = CHECKPOINTS - 1; j >= 0; j--) {
+          const threshold = thresholds[j]!
           const offset = halves[record + OFFSET_HALF + j]!
-          if (offset !== NO_CHECKPOINT) {
+          if (threshold <= address && offset !== NO_CHECKPOINT) {
             at = phase + offset
-            key = ((j + 1) << this.thresholdShift) - halves[record + DISTANCE_HALF + j]!
+            key = threshold - halves[record + DISTANCE_HALF + j]!
             break
           }
         }
@@ -290,13 +290,11 @@ export class DeltaZone extends DeltaMemory {
   private setCheckpoints(list: number): void {
     const halves = this.halves
     const record = list * HALVES
-    const start = this.floats[list * FLOATS]!
-    const base = Math.floor(start / 8)
-    const phase = start - base * 8
+    const base = this.byteStart(list)
+    const phase = this.startPhase(list)
     const size = halves[record + SIZE_HALF]!
-    const step = 1 << this.thresholdShift
+    const thresholds = this.thresholds
     let j = 0
-    let threshold = step
     let key = 0
     let offset = 0
     for (; offset < size && j < CHECKPOINTS;) {
@@ -304,17 +302,17 @@ export class DeltaZone extends DeltaMemory {
       if (bits < 0) {
         // A list that does not decode keeps no checkpoints; the search reports it.
         halves.fill(NO_CHECKPOINT, record + OFFSET_HALF, record + OFFSET_HALF + CHECKPOINTS)
-        halves[record + CHECKPOINTS_SET_HALF] = 1
+        this.octets[list * OCTETS + CHECKPOINTS_SET_OCTET] = 1
         return
       }
       const entryKey = key + decodedDelta
-      for (; j < CHECKPOINTS && entryKey >= threshold; j++, threshold += step) this.setCheckpoint(record, j, offset, threshold - key)
+      for (; j < CHECKPOINTS && entryKey >= thresholds[j]!; j++) this.setCheckpoint(record, j, offset, thresholds[j]! - key)
       key = entryKey
       offset += bits
     }
     // Thresholds above the last key: the checkpoint is the end of the list.
-    for (; j < CHECKPOINTS; j++, threshold += step) this.setCheckpoint(record, j, size, threshold - key)
-    halves[record + CHECKPOINTS_SET_HALF] = 1
+    for (; j < CHECKPOINTS; j++) this.setCheckpoint(record, j, size, thresholds[j]! - key)
+    this.octets[list * OCTETS + CHECKPOINTS_SET_OCTET] = 1
   }
 
   private setCheckpoint(record: number, j: number, offset: number, distance: number): void {
@@ -326,7 +324,7 @@ export class DeltaZone extends DeltaMemory {
   private checkpointsAfterInsert(list: number, offset: number, bits: number, growth: number, key: number): void {
     const halves = this.halves
     const record = list * HALVES
-    if (halves[record + CHECKPOINTS_SET_HALF] === 0) return
+    if (this.octets[list * OCTETS + CHECKPOINTS_SET_OCTET] === 0) return
     for (let j = 0; j < CHECKPOINTS; j++) {
       const at = halves[record + OFFSET_HALF + j]!
       if (at === NO_CHECKPOINT || at < offset) continue
@@ -335,7 +333,7 @@ export class DeltaZone extends DeltaMemory {
       } else {
         // The entry at the checkpoint was the insertion point: the new entry is the first above the
         // threshold (nothing changes), or comes before it and is the key before it.
-        const threshold = (j + 1) << this.thresholdShift
+        const threshold = this.thresholds[j]!
         if (key < threshold) this.setCheckpoint(record, j, offset + bits, threshold - key)
       }
     }
@@ -345,7 +343,7 @@ export class DeltaZone extends DeltaMemory {
   private checkpointsAfterCollision(list: number, offset: number, bits: number): void {
     const halves = this.halves
     const record = list * HALVES
-    if (halves[record + CHECKPOINTS_SET_HALF] === 0) return
+    if (this.octets[list * OCTETS + CHECKPOINTS_SET_OCTET] === 0) return
     for (let j = record + OFFSET_HALF; j < record + OFFSET_HALF + CHECKPOINTS; j++) {
       const at = halves[j]!
       if (at !== NO_CHECKPOINT && at >= offset) halves[j] = at + bits
@@ -358,7 +356,7 @@ export class DeltaZone extends DeltaMemory {
   private checkpointsAfterRemove(list: number, offset: number, bits: number, delta: number, removed: number): void {
     const halves = this.halves
     const record = list * HALVES
-    if (halves[record + CHECKPOINTS_SET_HALF] === 0) return
+    if (this.octets[list * OCTETS + CHECKPOINTS_SET_OCTET] === 0) return
     for (let j = 0; j < CHECKPOINTS; j++) {
       const at = halves[record + OFFSET_HALF + j]!
       if (at === NO_CHECKPOINT || at < offset + bits) continue
@@ -368,7 +366,7 @@ export class DeltaZone extends DeltaMemory {
       }
       const distance = halves[record + DISTANCE_HALF + j]! + delta
       // A distance past 16 bits: set the checkpoints again on the next search.
-      if (distance >= MAX_DISTANCE) halves[record + CHECKPOINTS_SET_HALF] = 0
+      if (distance >= MAX_DISTANCE) this.octets[list * OCTETS + CHECKPOINTS_SET_OCTET] = 0
       this.setCheckpoint(record, j, offset, distance)
     }
   }
@@ -461,16 +459,12 @@ export class DeltaZone extends DeltaMemory {
   }
 
   private encodeAt(list: number, offset: number, value: number, delta: number, name: Uint8Array | undefined): void {
-    const start = this.floats[list * FLOATS]!
-    const base = Math.floor(start / 8)
-    this.encode(this.bytes, base, start - base * 8 + offset, value, delta, name)
+    this.encode(this.bytes, this.byteStart(list), this.startPhase(list) + offset, value, delta, name)
   }
 
   /** Overwrites the value of the entry at the cursor. */
   setValue(cursor: DeltaCursor, value: number): void {
-    const start = this.floats[cursor.list * FLOATS]!
-    const base = Math.floor(start / 8)
-    writeWideBitsAt(this.bytes, base, start - base * 8 + cursor.offset, value, this.valueBits)
+    writeWideBitsAt(this.bytes, this.byteStart(cursor.list), this.startPhase(cursor.list) + cursor.offset, value, this.valueBits)
     cursor.value = value
   }
 
@@ -492,9 +486,8 @@ export class DeltaZone extends DeltaMemory {
       this.checkpointsAfterRemove(list, offset, bits, delta, bits)
       if (collision) this.collisionCount--
     } else {
-      const start = this.floats[list * FLOATS]!
-      const base = Math.floor(start / 8)
-      const phase = start - base * 8
+      const base = this.byteStart(list)
+      const phase = this.startPhase(list)
       const nextBits = this.decode(this.bytes, base, phase + offset + bits, phase + size, false)
       if (nextBits < 0) return CORRUPT_DATA
       const nextValue = decodedValue

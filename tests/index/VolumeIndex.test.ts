@@ -216,7 +216,13 @@ const longListName = fc
     // Some addresses repeat, so collision entries sit among the others.
     address: fc.oneof(
       fc.integer({ min: 0, max: 2 ** ADDRESS_BITS - 1 }),
-      fc.constantFrom(...Array.from({ length: 16 }, (_, i) => i * 65521))
+      fc.constantFrom(...Array.from({ length: 16 }, (_, i) => i * 65521)),
+      // Around the search checkpoints' key thresholds (fifths of the key space): entries on and
+      // beside a threshold move the checkpoint when they come and go.
+      fc.constantFrom(...[1, 2, 3, 4].flatMap((j) => {
+        const threshold = Math.ceil((j * 2 ** ADDRESS_BITS) / 5)
+        return [threshold - 1, threshold, threshold + 1]
+      }))
     ),
     variant: fc.integer({ min: 0, max: 3 })
   })

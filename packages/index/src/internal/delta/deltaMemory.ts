@@ -6,8 +6,10 @@
  * one bits at the end of the array).
  *
  * Everything else a list needs (start, size, flush chapter, search
- * checkpoints) sits in one 48-byte record per descriptor, so a get or put
- * touches one cache line of bookkeeping instead of one per array.
+ * checkpoints) sits in one 32-byte record per descriptor, so a get or put
+ * touches one cache line of bookkeeping instead of one per array. 32 bytes
+ * is what the reference spends per list (a 16-byte descriptor, an 8-byte
+ * flush chapter and 8 bytes of rebalance scratch, volume-index.md §7).
  *
  * Lists grow and shrink in place by moving the bits before or after the
  * change into the free space around the list, choosing the side as the
@@ -29,28 +31,33 @@ const PADDING_BYTES = 8
 export const MAX_LIST_BITS = 65535
 
 /**
- * Search checkpoints per list (kept by DeltaZone in the list records): five
- * fill a 48-byte record (7 take 64 bytes for no measurable gain, 2 fit in 32
- * but make gets ~30 % slower).
+ * Search checkpoints per list (kept by DeltaZone in the list records):
+ * four fit in a 32-byte record beside the start, size and flush chapter.
  */
-export const CHECKPOINTS = 5
-// A record: start bit (float), flush chapter (float), bit size (half 8), the checkpoints' offsets
-// (halves 9..) and keys (words from KEY_WORD on), rounded up to whole floats.
+export const CHECKPOINTS = 4
+// A record: the start as a byte (word 0) and a bit phase (octet 6), the bit size (half 2), whether
+// the checkpoints are set (octet 7), the flush chapter (float 1), the checkpoints' offsets
+// (halves 8..11) and key distances (halves 12..15). A zone's array is below 2^32 bytes (Node's
+// limit for a typed array), so the start byte fits a u32.
+const RECORD_BYTES = 32
+/** The half of a record holding the list's bit size. */
+export const SIZE_HALF = 2
+const PHASE_OCTET = 6
+/** The octet of a record that says whether its checkpoints are set (1) or not yet (0). */
+export const CHECKPOINTS_SET_OCTET = 7
 /** Halves from a record's start to its first checkpoint offset. */
-export const OFFSET_HALF = 9
-/** Words from a record's start to its first checkpoint key. */
-export const KEY_WORD = Math.ceil((18 + 2 * CHECKPOINTS) / 4)
-const RECORD_BYTES = Math.ceil((KEY_WORD * 4 + 4 * CHECKPOINTS) / 8) * 8
-/** Floats, halves and words per record. */
+export const OFFSET_HALF = 8
+/** Halves from a record's start to its first checkpoint key distance. */
+export const DISTANCE_HALF = OFFSET_HALF + CHECKPOINTS
+/** Floats, words, halves and octets per record. */
 export const FLOATS = RECORD_BYTES / 8
-export const HALVES = RECORD_BYTES / 2
 export const WORDS = RECORD_BYTES / 4
+export const HALVES = RECORD_BYTES / 2
+export const OCTETS = RECORD_BYTES
 
 /** Extents up to this many bytes are moved by a loop rather than copyWithin. */
 const SHORT_COPY_BYTES = 64
 
-// Rebalancing needs one new offset per list; one array serves every zone (everything is synchronous).
-let newOffsets = new Float64Array(0)
 
 /** One zone's memory and list descriptors. */
 export class DeltaMemory {
@@ -59,14 +66,13 @@ export class DeltaMemory {
   /** A view of `bytes`, for word loads. */
   protected readonly view: DataView
   /**
-   * The descriptors' records, three views of one buffer. Record d: float
-   * 4d the start bit (can exceed 2^32 in a large zone), float 4d + 1 the
-   * list's flush chapter, half 16d + 8 the bit size, words 8d + 5 and up and
-   * halves 16d + 14 and up the search checkpoints (see DeltaZone).
+   * The descriptors' records, four views of one buffer (the layout is at
+   * RECORD_BYTES above; the checkpoints belong to DeltaZone).
    */
   protected readonly floats: Float64Array
-  protected readonly halves: Uint16Array
   protected readonly words: Uint32Array
+  protected readonly halves: Uint16Array
+  protected readonly octets: Uint8Array
   /** Σ sizes of lists 1..N. */
   usedBits = 0
   /** Rebalances done (a statistic). */
@@ -77,8 +83,9 @@ export class DeltaMemory {
     this.view = new DataView(this.bytes.buffer)
     const records = new ArrayBuffer((listCount + 2) * RECORD_BYTES)
     this.floats = new Float64Array(records)
-    this.halves = new Uint16Array(records)
     this.words = new Uint32Array(records)
+    this.halves = new Uint16Array(records)
+    this.octets = new Uint8Array(records)
     this.reset()
   }
 
@@ -89,17 +96,28 @@ export class DeltaMemory {
 
   /** The start bit of descriptor i. */
   start(i: number): number {
-    return this.floats[i * FLOATS]!
+    return this.words[i * WORDS]! * 8 + this.octets[i * OCTETS + PHASE_OCTET]!
+  }
+
+  /** The bit of descriptor i's start byte where it starts (0..7). */
+  startPhase(i: number): number {
+    return this.octets[i * OCTETS + PHASE_OCTET]!
+  }
+
+  private setStart(i: number, bit: number): void {
+    const byte = Math.floor(bit / 8)
+    this.words[i * WORDS] = byte
+    this.octets[i * OCTETS + PHASE_OCTET] = bit - byte * 8
   }
 
   /** The bit size of descriptor i. */
   size(i: number): number {
-    return this.halves[i * HALVES + 8]!
+    return this.halves[i * HALVES + SIZE_HALF]!
   }
 
   /** Sets the bit size of descriptor i (a load fills the sizes before the bits). */
   setSize(i: number, size: number): void {
-    this.halves[i * HALVES + 8] = size
+    this.halves[i * HALVES + SIZE_HALF] = size
   }
 
   /** The flush chapter of list i (1..N). */
@@ -118,17 +136,16 @@ export class DeltaMemory {
    */
   reset(): void {
     const n = this.listCount
-    const floats = this.floats
     const guard = this.zoneBytes * 8 - GUARD_BITS
-    floats[0] = 0
+    this.setStart(0, 0)
     this.setSize(0, 0)
-    floats[(n + 1) * FLOATS] = guard
+    this.setStart(n + 1, guard)
     this.setSize(n + 1, GUARD_BITS)
     this.bytes.fill(0xff, this.zoneBytes - GUARD_BITS / 8, this.zoneBytes)
     const spacing = Math.floor(guard / n)
     let offset = Math.floor(spacing / 2)
     for (let i = 1; i <= n; i++, offset += spacing) {
-      floats[i * FLOATS] = offset
+      this.setStart(i, offset)
       this.setSize(i, 0)
     }
     this.usedBits = 0
@@ -136,12 +153,12 @@ export class DeltaMemory {
 
   /** The byte where descriptor i's extent starts. */
   byteStart(i: number): number {
-    return Math.floor(this.floats[i * FLOATS]! / 8)
+    return this.words[i * WORDS]!
   }
 
   /** Bytes of descriptor i's extent: ceil((start mod 8 + size) / 8). */
   byteSize(i: number): number {
-    return Math.ceil(((this.floats[i * FLOATS]! % 8) + this.halves[i * HALVES + 8]!) / 8)
+    return (this.octets[i * OCTETS + PHASE_OCTET]! + this.halves[i * HALVES + SIZE_HALF]! + 7) >>> 3
   }
 
   /**
@@ -150,7 +167,6 @@ export class DeltaMemory {
    * set) or the zone cannot hold the growth; nothing changes then.
    */
   insertBits(i: number, offset: number, count: number): number {
-    const floats = this.floats
     const total = this.size(i)
     if (total + count > MAX_LIST_BITS) {
       this.listOverflow = true
@@ -159,8 +175,8 @@ export class DeltaMemory {
     this.listOverflow = false
     const before = offset
     const after = total - offset
-    const freeBefore = floats[i * FLOATS]! - (floats[i * FLOATS - FLOATS]! + this.size(i - 1))
-    const freeAfter = floats[i * FLOATS + FLOATS]! - (floats[i * FLOATS]! + total)
+    const freeBefore = this.start(i) - (this.start(i - 1) + this.size(i - 1))
+    const freeAfter = this.start(i + 1) - (this.start(i) + total)
     let moveFront: boolean
     if (count <= freeBefore && count <= freeAfter) {
       // Move the smaller part; on a tie take from the larger gap.
@@ -173,11 +189,11 @@ export class DeltaMemory {
       moveFront = before < after
       if (this.rebalance(moveFront ? i : i + 1, Math.ceil(count / 8)) !== OK) return OVERFLOW
     }
-    const start = floats[i * FLOATS]!
+    const start = this.start(i)
     this.setSize(i, total + count)
     this.usedBits += count
     if (moveFront) {
-      floats[i * FLOATS] = start - count
+      this.setStart(i, start - count)
       moveBits(this.bytes, this.view, start, start - count, before)
     } else {
       moveBits(this.bytes, this.view, start + offset, start + offset + count, after)
@@ -190,7 +206,6 @@ export class DeltaMemory {
 
   /** Removes `count` bits at bit `offset` of list i, moving the smaller remaining part. */
   deleteBits(i: number, offset: number, count: number): void {
-    const floats = this.floats
     const total = this.size(i)
     const before = offset
     const after = total - offset - count
@@ -200,15 +215,15 @@ export class DeltaMemory {
     } else if (after < before) {
       moveFront = false
     } else {
-      const freeBefore = floats[i * FLOATS]! - (floats[i * FLOATS - FLOATS]! + this.size(i - 1))
-      const freeAfter = floats[i * FLOATS + FLOATS]! - (floats[i * FLOATS]! + total)
+      const freeBefore = this.start(i) - (this.start(i - 1) + this.size(i - 1))
+      const freeAfter = this.start(i + 1) - (this.start(i) + total)
       moveFront = freeBefore < freeAfter
     }
-    const start = floats[i * FLOATS]!
+    const start = this.start(i)
     this.setSize(i, total - count)
     this.usedBits -= count
     if (moveFront) {
-      floats[i * FLOATS] = start + count
+      this.setStart(i, start + count)
       moveBits(this.bytes, this.view, start, start + count, before)
     } else {
       moveBits(this.bytes, this.view, start + offset + count, start + offset, after)
@@ -236,19 +251,19 @@ export class DeltaMemory {
   layOut(): number {
     const offsets = this.newOffsets(0, 0)
     if (offsets === undefined) return OVERFLOW
-    const floats = this.floats
-    for (let i = 1; i <= this.listCount + 1; i++) floats[i * FLOATS] = offsets[i]!
+    for (let i = 1; i <= this.listCount + 1; i++) this.setStart(i, offsets[i]!)
     return OK
   }
 
-  // The rebalanced start bit of every descriptor (in the shared scratch array), or undefined when they do not fit.
+  // The rebalanced start bit of every descriptor, or undefined when they do not fit.
   private newOffsets(growing: number, growingBytes: number): Float64Array | undefined {
     const n = this.listCount
     let used = growingBytes
     for (let i = 0; i <= n + 1; i++) used += this.byteSize(i)
     if (used > this.zoneBytes) return undefined
-    if (newOffsets.length < n + 2) newOffsets = new Float64Array(n + 2)
-    const offsets = newOffsets
+    // Scratch for this rebalance only: rebalances are rare (one in the whole V1 fill), so no zone keeps
+    // an array of 8 bytes per list for them between rebalances.
+    const offsets = new Float64Array(n + 2)
     const spacing = Math.floor((this.zoneBytes - used) / n)
     offsets[0] = 0
     for (let i = 0; i <= n; i++) {
@@ -257,7 +272,7 @@ export class DeltaMemory {
       if (i === 0) next -= Math.floor(spacing / 2)
       if (i + 1 === growing) next += growingBytes
       offsets[i + 1] = next
-      offsets[i] = offsets[i]! * 8 + (this.floats[i * FLOATS]! % 8)
+      offsets[i] = offsets[i]! * 8 + this.octets[i * OCTETS + PHASE_OCTET]!
     }
     offsets[n + 1] = this.zoneBytes * 8 - this.size(n + 1)
     return offsets
@@ -268,11 +283,11 @@ export class DeltaMemory {
   private moveLists(offsets: Float64Array, first: number, last: number): void {
     if (first === last) {
       const target = offsets[first]!
-      const start = this.floats[first * FLOATS]!
+      const start = this.start(first)
       if (start === target) return
       const from = Math.floor(start / 8)
       const length = this.byteSize(first)
-      this.floats[first * FLOATS] = target
+      this.setStart(first, target)
       const to = Math.floor(target / 8)
       const bytes = this.bytes
       // copyWithin's call costs more than a short list's bytes.
@@ -282,7 +297,7 @@ export class DeltaMemory {
       return
     }
     const middle = (first + last) >>> 1
-    if (offsets[middle]! > this.floats[middle * FLOATS]!) {
+    if (offsets[middle]! > this.start(middle)) {
       this.moveLists(offsets, middle + 1, last)
       this.moveLists(offsets, first, middle)
     } else {

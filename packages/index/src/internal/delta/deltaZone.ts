@@ -18,7 +18,16 @@ import {
   writeWideBitsAt
 } from "@effect-uds/volume/internal/format/bitStream"
 import { keyCodeBitsWith, keyCodeZeros, NAME_BITS } from "@effect-uds/volume/internal/format/deltaCode"
-import { CHECKPOINTS, DeltaMemory, FLOATS, HALVES, KEY_WORD, OFFSET_HALF, WORDS } from "./deltaMemory.js"
+import {
+  CHECKPOINTS,
+  CHECKPOINTS_SET_OCTET,
+  DeltaMemory,
+  DISTANCE_HALF,
+  HALVES,
+  OCTETS,
+  OFFSET_HALF,
+  SIZE_HALF
+} from "./deltaMemory.js"
 import { CORRUPT_DATA, OK, OVERFLOW } from "./status.js"
 
 /** The field widths and key code constants of a delta index. */
@@ -28,6 +37,8 @@ export interface Coding {
   readonly minBits: number
   readonly minKeys: number
   readonly incrKeys: number
+  /** Keys are below 2^keyBits (8..31). */
+  readonly keyBits: number
 }
 
 /**
@@ -51,9 +62,12 @@ export class DeltaCursor {
   collision = false
 }
 
+/** A checkpoint offset that is unset (its key distance did not fit 16 bits). */
 const NO_CHECKPOINT = 0xffff
 /** Lists shorter than this are walked from the start. */
 const CHECKPOINT_MIN_BITS = 768
+/** Checkpoint key distances must stay below this (a u16, 0xffff excluded). */
+const MAX_DISTANCE = 0xffff
 
 // The last decoded entry: module state instead of a result object, so decoding allocates nothing.
 let decodedValue = 0
@@ -69,10 +83,14 @@ export class DeltaZone extends DeltaMemory {
   /** Bits of a collision entry: value, an all-zero key field, the name. */
   readonly collisionBits: number
 
-  // Search checkpoints (in the list records): per list, CHECKPOINTS entry positions (bit offset,
-  // NO_CHECKPOINT when unset) with the key before each, set by a walk of the list at each
-  // 1/(CHECKPOINTS + 1) of its bits and kept exact through every change, so a search walks from
-  // the nearest one instead of from the start.
+  // Search checkpoints (in the list records): the key space [0, 2^keyBits) is cut in CHECKPOINTS + 1
+  // equal parts at thresholds T_j = ceil((j + 1) 2^keyBits / (CHECKPOINTS + 1)). Checkpoint j is the
+  // bit offset of the list's first entry with key ≥ T_j (the list size when there is none) and the
+  // distance T_j − k from the key k of the entry before it; a search for an address ≥ T_j may start
+  // there, with key k. Both fit in 16 bits (a distance that does not leaves NO_CHECKPOINT), so four
+  // checkpoints fit in the 32-byte list record. They are set by a walk of the list on its first
+  // search once it is long, and kept exact through every change after that.
+  private readonly thresholds: Float64Array
 
   recordCount = 0
   collisionCount = 0
@@ -87,13 +105,14 @@ export class DeltaZone extends DeltaMemory {
     this.incrKeys = coding.incrKeys
     this.valueMask = coding.valueBits >= 31 ? -1 : (1 << coding.valueBits) - 1
     this.collisionBits = coding.valueBits + coding.minBits + NAME_BITS
+    this.thresholds = new Float64Array(CHECKPOINTS)
+    for (let j = 0; j < CHECKPOINTS; j++) this.thresholds[j] = Math.ceil(((j + 1) * 2 ** coding.keyBits) / (CHECKPOINTS + 1))
   }
 
   /** Empties every list; the live entries count as discarded. */
   override reset(): void {
     super.reset()
-    const halves = this.halves
-    for (let d = 0; d < this.listCount + 2; d++) halves.fill(NO_CHECKPOINT, d * HALVES + OFFSET_HALF, d * HALVES + OFFSET_HALF + CHECKPOINTS)
+    for (let d = 0; d < this.listCount + 2; d++) this.octets[d * OCTETS + CHECKPOINTS_SET_OCTET] = 0
     this.discardCount += this.recordCount
     this.recordCount = 0
     this.collisionCount = 0
@@ -138,20 +157,36 @@ export class DeltaZone extends DeltaMemory {
 
   /** Writes an entry at bit `at` from byte `base`: value, key code of `delta`, and the name of a collision. */
   private encode(bytes: Uint8Array, base: number, at: number, value: number, delta: number, name: Uint8Array | undefined): void {
-    writeWideBitsAt(bytes, base, at, value, this.valueBits)
-    let bit = at + this.valueBits
+    const valueBits = this.valueBits
     const minBits = this.minBits
-    if (delta < this.minKeys) {
+    const fixedBits = valueBits + minBits
+    const zeros = delta < this.minKeys ? -1 : keyCodeZeros(this.minKeys, this.incrKeys, delta)
+    const width = zeros < 0 ? fixedBits : fixedBits + zeros + 1
+    if (width <= 25) {
+      // The usual case: value, key field, zeros and the terminating 1 in one 32-bit read-modify-write.
+      const field = zeros < 0 ? delta : delta - zeros * this.incrKeys
+      const code = value | (field << valueBits) | (zeros < 0 ? 0 : 1 << (width - 1))
+      const byte = base + (at >>> 3)
+      const shift = at & 7
+      const mask = ((1 << width) - 1) << shift
+      const view = this.view
+      view.setUint32(byte, (view.getUint32(byte, true) & ~mask) | (code << shift), true)
+      if (name !== undefined) writeNameAt(bytes, base, at + width, name)
+      return
+    }
+    writeWideBitsAt(bytes, base, at, value, valueBits)
+    let bit = at + valueBits
+    if (zeros < 0) {
       writeBitsAt(bytes, base, bit, delta, minBits)
       bit += minBits
     } else {
-      let zeros = keyCodeZeros(this.minKeys, this.incrKeys, delta)
+      let left = zeros
       writeBitsAt(bytes, base, bit, delta - zeros * this.incrKeys, minBits)
       bit += minBits
-      for (; zeros > 24; zeros -= 24, bit += 24) writeBitsAt(bytes, base, bit, 0, 24)
+      for (; left > 24; left -= 24, bit += 24) writeBitsAt(bytes, base, bit, 0, 24)
       // The last zeros and the terminating 1 bit.
-      writeBitsAt(bytes, base, bit, 1 << zeros, zeros + 1)
-      bit += zeros + 1
+      writeBitsAt(bytes, base, bit, 1 << left, left + 1)
+      bit += left + 1
     }
     if (name !== undefined) writeNameAt(bytes, base, bit, name)
   }
@@ -163,18 +198,16 @@ export class DeltaZone extends DeltaMemory {
    * Returns OK or CORRUPT_DATA.
    */
   search(cursor: DeltaCursor, list: number, address: number, name: Uint8Array | undefined): number {
-    // The hot loop of the index: one 32-bit window per entry in the usual case (value and key field in
-    // one window, the zeros of a long code in a second one), everything in locals.
+    // The hot loop of the index: one 32-bit window per entry in the usual case (value, key field and
+    // the zeros of a long code in one window), everything in locals; the value is read only at the end.
     const view = this.view
-    const start = this.floats[list * FLOATS]!
-    const base = Math.floor(start / 8)
+    const base = this.byteStart(list)
     // Small integers (below 2^17), so the loop's positions stay int32 in optimized code.
-    const phase = (start - base * 8) | 0
-    const end = (phase + this.halves[list * HALVES + 8]!) | 0
+    const phase = this.startPhase(list) | 0
+    const end = (phase + this.halves[list * HALVES + SIZE_HALF]!) | 0
     const valueBits = this.valueBits
     const fixedBits = valueBits + this.minBits
     const oneWindow = fixedBits <= 25
-    const valueMask = this.valueMask
     const fieldMask = (1 << this.minBits) - 1
     const minKeys = this.minKeys
     const incrKeys = this.incrKeys
@@ -182,50 +215,61 @@ export class DeltaZone extends DeltaMemory {
     let key = 0
     cursor.list = list
     if (end - phase >= CHECKPOINT_MIN_BITS) {
-      const halves = this.halves
-      const first = list * HALVES + OFFSET_HALF
-      if (halves[first] === NO_CHECKPOINT) this.setCheckpoints(list)
-      const words = this.words
-      for (let j = CHECKPOINTS - 1; j >= 0; j--) {
-        const offset = halves[first + j]!
-        const before = words[list * WORDS + KEY_WORD + j]!
-        if (offset !== NO_CHECKPOINT && before < address) {
-          at = phase + offset
-          key = before
-          break
+      const thresholds = this.thresholds
+      if (address >= thresholds[0]!) {
+        const halves = this.halves
+        const record = list * HALVES
+        if (this.octets[list * OCTETS + CHECKPOINTS_SET_OCTET] === 0) this.setCheckpoints(list)
+        for (let j = CHECKPOINTS - 1; j >= 0; j--) {
+          const threshold = thresholds[j]!
+          const offset = halves[record + OFFSET_HALF + j]!
+          if (threshold <= address && offset !== NO_CHECKPOINT) {
+            at = phase + offset
+            key = threshold - halves[record + DISTANCE_HALF + j]!
+            break
+          }
         }
       }
     }
     while (at < end) {
       let next = at + fixedBits
-      if (next > end) return CORRUPT_DATA
-      let value: number
       let delta: number
+      let window = 0
       if (oneWindow) {
-        const window = windowAt(view, base, at)
-        value = window & valueMask
-        delta = (window >>> valueBits) & fieldMask
+        // Branch-free in the usual case: whether the code is long is a coin toss a branch would miss.
+        window = windowAt(view, base, at)
+        const field = (window >>> valueBits) & fieldMask
+        // -1 when the key field starts a long code (field ≥ min_keys), else 0.
+        const long = (minKeys - 1 - field) >> 31
+        // The window's bits past the fixed fields start the zeros (its top bits read as 0).
+        const rest = window >>> fixedBits
+        let zeros = 31 - Math.clz32(rest & -rest)
+        if ((rest | ~long) === 0) {
+          // A long code whose zeros run past the window.
+          zeros = countZerosAt(this.bytes, base, next, end)
+          if (zeros < 0) return CORRUPT_DATA
+        }
+        delta = field + ((zeros * incrKeys) & long)
+        next += (zeros + 1) & long
       } else {
-        value = readWideBitsAt(this.bytes, base, at, valueBits)
         delta = windowAt(view, base, at + valueBits) & fieldMask
+        if (delta >= minKeys) {
+          const rest = windowAt(view, base, next)
+          const zeros = rest !== 0 ? 31 - Math.clz32(rest & -rest) : countZerosAt(this.bytes, base, next, end)
+          if (zeros < 0) return CORRUPT_DATA
+          delta += zeros * incrKeys
+          next += zeros + 1
+        }
       }
-      if (delta >= minKeys) {
-        const rest = windowAt(view, base, next)
-        const zeros = rest !== 0 ? 31 - Math.clz32(rest & -rest) : countZerosAt(this.bytes, base, next, end)
-        if (zeros < 0 || next + zeros >= end) return CORRUPT_DATA
-        delta += zeros * incrKeys
-        next += zeros + 1
-      } else if (delta === 0 && at !== phase) {
-        next += NAME_BITS
-        if (next > end) return CORRUPT_DATA
-      }
+      if (delta === 0 && at !== phase) next += NAME_BITS
+      if (next > end) return CORRUPT_DATA
       key += delta
       if (key >= address) {
         cursor.offset = at - phase
         cursor.key = key
         cursor.delta = delta
         cursor.entryBits = next - at
-        cursor.value = value
+        cursor.value = oneWindow ? window & this.valueMask : readWideBitsAt(this.bytes, base, at, valueBits)
         cursor.atEnd = false
         cursor.collision = false
         return key === address && name !== undefined ? this.searchCollisions(cursor, base, phase, end, name) : OK
@@ -242,38 +286,88 @@ export class DeltaZone extends DeltaMemory {
     return OK
   }
 
-  // Walks list `list` and sets its checkpoints at the first entries from each 1/(CHECKPOINTS + 1) of its bits.
+  // Walks list `list` and sets its checkpoints (see above).
   private setCheckpoints(list: number): void {
-    const start = this.floats[list * FLOATS]!
-    const base = Math.floor(start / 8)
-    const phase = start - base * 8
-    const size = this.halves[list * HALVES + 8]!
-    const first = list * HALVES + OFFSET_HALF
-    const firstKey = list * WORDS + KEY_WORD
+    const halves = this.halves
+    const record = list * HALVES
+    const base = this.byteStart(list)
+    const phase = this.startPhase(list)
+    const size = halves[record + SIZE_HALF]!
+    const thresholds = this.thresholds
     let j = 0
     let key = 0
-    for (let offset = 0; offset < size && j < CHECKPOINTS;) {
-      if (offset > 0 && offset >= ((j + 1) * size) / (CHECKPOINTS + 1)) {
-        this.halves[first + j] = offset
-        this.words[firstKey + j] = key
-        j++
-        continue
-      }
+    let offset = 0
+    for (; offset < size && j < CHECKPOINTS;) {
       const bits = this.decode(this.bytes, base, phase + offset, phase + size, offset === 0)
-      // A list that does not decode keeps no checkpoints; the search reports it.
-      if (bits < 0) break
-      key += decodedDelta
+      if (bits < 0) {
+        // A list that does not decode keeps no checkpoints; the search reports it.
+        halves.fill(NO_CHECKPOINT, record + OFFSET_HALF, record + OFFSET_HALF + CHECKPOINTS)
+        this.octets[list * OCTETS + CHECKPOINTS_SET_OCTET] = 1
+        return
+      }
+      const entryKey = key + decodedDelta
+      for (; j < CHECKPOINTS && entryKey >= thresholds[j]!; j++) this.setCheckpoint(record, j, offset, thresholds[j]! - key)
+      key = entryKey
       offset += bits
     }
-    if (j < CHECKPOINTS) this.halves.fill(NO_CHECKPOINT, first, first + CHECKPOINTS)
+    // Thresholds above the last key: the checkpoint is the end of the list.
+    for (; j < CHECKPOINTS; j++) this.setCheckpoint(record, j, size, thresholds[j]! - key)
+    this.octets[list * OCTETS + CHECKPOINTS_SET_OCTET] = 1
   }
 
-  // The list changed size by `change` bits after bit `offset`: checkpoints beyond it move with the bits.
-  private shiftCheckpoints(list: number, offset: number, change: number): void {
+  private setCheckpoint(record: number, j: number, offset: number, distance: number): void {
+    this.halves[record + OFFSET_HALF + j] = distance < MAX_DISTANCE ? offset : NO_CHECKPOINT
+    this.halves[record + DISTANCE_HALF + j] = distance
+  }
+
+  // An entry of `bits` with key `key` went in at bit `offset` of list `list`, which grew by `growth` bits.
+  private checkpointsAfterInsert(list: number, offset: number, bits: number, growth: number, key: number): void {
     const halves = this.halves
-    for (let j = list * HALVES + OFFSET_HALF; j < list * HALVES + OFFSET_HALF + CHECKPOINTS; j++) {
+    const record = list * HALVES
+    if (this.octets[list * OCTETS + CHECKPOINTS_SET_OCTET] === 0) return
+    for (let j = 0; j < CHECKPOINTS; j++) {
+      const at = halves[record + OFFSET_HALF + j]!
+      if (at === NO_CHECKPOINT || at < offset) continue
+      if (at > offset) {
+        halves[record + OFFSET_HALF + j] = at + growth
+      } else {
+        // The entry at the checkpoint was the insertion point: the new entry is the first above the
+        // threshold (nothing changes), or comes before it and is the key before it.
+        const threshold = this.thresholds[j]!
+        if (key < threshold) this.setCheckpoint(record, j, offset + bits, threshold - key)
+      }
+    }
+  }
+
+  // A collision entry of `bits` went in at bit `offset` of list `list`: checkpoints from there on move.
+  private checkpointsAfterCollision(list: number, offset: number, bits: number): void {
+    const halves = this.halves
+    const record = list * HALVES
+    if (this.octets[list * OCTETS + CHECKPOINTS_SET_OCTET] === 0) return
+    for (let j = record + OFFSET_HALF; j < record + OFFSET_HALF + CHECKPOINTS; j++) {
       const at = halves[j]!
-      if (at !== NO_CHECKPOINT && at > offset) halves[j] = at + change
+      if (at !== NO_CHECKPOINT && at >= offset) halves[j] = at + bits
+    }
+  }
+
+  // The entry of `bits` with `delta` at bit `offset` of list `list` was removed, and the list shrank by
+  // `removed` bits (more than `bits` when the next entry's code got shorter). The entry that followed
+  // it is now at `offset`: a checkpoint on it has the removed entry's key before it no more.
+  private checkpointsAfterRemove(list: number, offset: number, bits: number, delta: number, removed: number): void {
+    const halves = this.halves
+    const record = list * HALVES
+    if (this.octets[list * OCTETS + CHECKPOINTS_SET_OCTET] === 0) return
+    for (let j = 0; j < CHECKPOINTS; j++) {
+      const at = halves[record + OFFSET_HALF + j]!
+      if (at === NO_CHECKPOINT || at < offset + bits) continue
+      if (at > offset + bits) {
+        halves[record + OFFSET_HALF + j] = at - removed
+        continue
+      }
+      const distance = halves[record + DISTANCE_HALF + j]! + delta
+      // A distance past 16 bits: set the checkpoints again on the next search.
+      if (distance >= MAX_DISTANCE) this.octets[list * OCTETS + CHECKPOINTS_SET_OCTET] = 0
+      this.setCheckpoint(record, j, offset, distance)
     }
   }
 
@@ -311,6 +405,7 @@ export class DeltaZone extends DeltaMemory {
       const bits = this.entryBitsFor(delta)
       const status = this.insertBits(list, offset, bits)
       if (status !== OK) return this.overflow()
+      this.checkpointsAfterInsert(list, offset, bits, bits, key)
       this.encodeAt(list, offset, value, delta, undefined)
       cursor.delta = delta
       cursor.entryBits = bits
@@ -323,7 +418,7 @@ export class DeltaZone extends DeltaMemory {
       const growth = bits + nextBits - cursor.entryBits
       const status = this.insertBits(list, offset, growth)
       if (status !== OK) return this.overflow()
-      this.shiftCheckpoints(list, offset, growth)
+      this.checkpointsAfterInsert(list, offset, bits, growth, key)
       this.encodeAt(list, offset, value, delta, undefined)
       this.encodeAt(list, offset + bits, cursor.value, nextDelta, undefined)
       cursor.delta = delta
@@ -345,7 +440,7 @@ export class DeltaZone extends DeltaMemory {
     const offset = cursor.offset + cursor.entryBits
     const bits = this.collisionBits
     if (this.insertBits(cursor.list, offset, bits) !== OK) return this.overflow()
-    this.shiftCheckpoints(cursor.list, offset, bits)
+    this.checkpointsAfterCollision(cursor.list, offset, bits)
     this.encodeAt(cursor.list, offset, value, 0, name)
     cursor.offset = offset
     cursor.delta = 0
@@ -364,16 +459,12 @@ export class DeltaZone extends DeltaMemory {
   }
 
   private encodeAt(list: number, offset: number, value: number, delta: number, name: Uint8Array | undefined): void {
-    const start = this.floats[list * FLOATS]!
-    const base = Math.floor(start / 8)
-    this.encode(this.bytes, base, start - base * 8 + offset, value, delta, name)
+    this.encode(this.bytes, this.byteStart(list), this.startPhase(list) + offset, value, delta, name)
   }
 
   /** Overwrites the value of the entry at the cursor. */
   setValue(cursor: DeltaCursor, value: number): void {
-    const start = this.floats[cursor.list * FLOATS]!
-    const base = Math.floor(start / 8)
-    writeWideBitsAt(this.bytes, base, start - base * 8 + cursor.offset, value, this.valueBits)
+    writeWideBitsAt(this.bytes, this.byteStart(cursor.list), this.startPhase(cursor.list) + cursor.offset, value, this.valueBits)
     cursor.value = value
   }
 
@@ -392,13 +483,11 @@ export class DeltaZone extends DeltaMemory {
     const size = this.size(list)
     if (collision || offset + bits >= size) {
       this.deleteBits(list, offset, bits)
-      // A checkpoint at the next entry now sits at `offset`, with the same key before it.
-      this.shiftCheckpoints(list, offset, -bits)
+      this.checkpointsAfterRemove(list, offset, bits, delta, bits)
       if (collision) this.collisionCount--
     } else {
-      const start = this.floats[list * FLOATS]!
-      const base = Math.floor(start / 8)
-      const phase = start - base * 8
+      const base = this.byteStart(list)
+      const phase = this.startPhase(list)
       const nextBits = this.decode(this.bytes, base, phase + offset + bits, phase + size, false)
       if (nextBits < 0) return CORRUPT_DATA
       const nextValue = decodedValue
@@ -409,19 +498,7 @@ export class DeltaZone extends DeltaMemory {
       const removed = bits + nextBits - mergedBits
       this.deleteBits(list, offset, removed)
       this.encodeAt(list, offset, nextValue, merged, undefined)
-      // The next entry moved to `offset`: a checkpoint on it now has the removed entry's key before it.
-      const halves = this.halves
-      for (let j = 0; j < CHECKPOINTS; j++) {
-        const half = list * HALVES + OFFSET_HALF + j
-        const at = halves[half]!
-        if (at === NO_CHECKPOINT || at <= offset) continue
-        if (at === offset + bits) {
-          halves[half] = offset
-          this.words[list * WORDS + KEY_WORD + j] = this.words[list * WORDS + KEY_WORD + j]! - delta
-        } else {
-          halves[half] = at - removed
-        }
-      }
+      this.checkpointsAfterRemove(list, offset, bits, delta, removed)
     }
     this.recordCount--
     this.discardCount++

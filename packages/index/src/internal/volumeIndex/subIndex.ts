@@ -29,8 +29,8 @@ export class SubIndex {
   readonly modulus: number
 
   constructor(readonly sizing: SubIndexSizing) {
-    const { chapterBits, incrKeys, listCount, listsPerZone, minBits, minKeys, zoneBytes, zoneCount } = sizing
-    const coding = { valueBits: chapterBits, minBits, minKeys, incrKeys }
+    const { addressBits, chapterBits, incrKeys, listCount, listsPerZone, minBits, minKeys, zoneBytes, zoneCount } = sizing
+    const coding = { valueBits: chapterBits, minBits, minKeys, incrKeys, keyBits: addressBits }
     const zones: Array<DeltaZone> = []
     for (let z = 0; z < zoneCount; z++) {
       zones.push(new DeltaZone(zoneBytes, Math.min(listsPerZone, listCount - z * listsPerZone), coding))

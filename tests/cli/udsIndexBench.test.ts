@@ -26,6 +26,22 @@ describe.concurrent("uds-index bench and help (subprocess)", () => {
     assert.isAbove(lines[8].saveMs, 0)
   }, 300_000)
 
+  it("bench --zones 2 runs with 2 zones only; --zones 3 is refused with what is allowed", async () => {
+    const { status, stderr, stdout } = await runIndexCli("bench", "--requests", "1000", "--json", "--zones", "2")
+    assert.strictEqual(status, 0, stderr)
+    const lines = stdout.trim().split("\n").map((line) => JSON.parse(line))
+    assert.deepStrictEqual(lines.map((line) => [line.workload, line.zones]), [
+      ["I1", 2],
+      ["I2", 2],
+      ["I3", 2],
+      ["I4", 2],
+      ["I5", 2]
+    ])
+    const refused = await runIndexCli("bench", "--zones", "3")
+    assert.notStrictEqual(refused.status, 0)
+    assert.include(refused.stderr, "--zones must be an integer from 1 to 2")
+  }, 300_000)
+
   it("--help lists every command, and dedup --help says how blocks are named", async () => {
     const root = await runIndexCli("--help")
     assert.strictEqual(root.status, 0)

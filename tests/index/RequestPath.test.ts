@@ -7,10 +7,12 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Effect, Layer, Option } from "effect"
+import { Index, IndexConfig } from "@effect-uds/index"
 import { BlockDevice, Volume } from "@effect-uds/volume"
 import { directReaderOf } from "@effect-uds/volume/internal/device/directRead"
 import { NEEDS_LOOKUP, type TryLookup, tryLookupOf } from "@effect-uds/volume/internal/volume/lookup"
 import { subDevice } from "../../packages/index/src/internal/index/subDevice.js"
+import { dataOf, nameAt, seedNames, tinyConfig } from "../support/wholeIndex.js"
 import { absentName, chapterRecords, memoryVolume, multiIndexGeometry, NONCE, recordAt, writeChapters } from "../support/volumes.js"
 
 const geometry = multiIndexGeometry
@@ -102,5 +104,45 @@ describe("the index's request path", () => {
       // Bad input is left to lookup, which refuses it with its typed error.
       assert.strictEqual(tryLookup(new Uint8Array(3), 2), NEEDS_LOOKUP)
       assert.strictEqual(tryLookup(name, -1), NEEDS_LOOKUP)
+    }))
+
+  it.scoped("queries that need more pages than one turn of the event loop may read all answer right (repeated names)", () =>
+    Effect.gen(function*() {
+      const file = yield* tempFile
+      const config = tinyConfig()
+      const perChapter = config.geometry.recordsPerChapter
+      // Chapters 1–3 closed (105 pages, more than a turn of the event loop
+      // reads synchronously here), chapter 4 open; chapter 0 expired as it opened.
+      const count = 4 * perChapter + 100
+      const names = seedNames(count)
+      const size = config.offset + IndexConfig.indexSize(config)
+      // The device lives as long as the index: its scope is the one the index closes (saves) in.
+      const open = (options: Index.Options) =>
+        Effect.flatMap(
+          Layer.build(BlockDevice.layerFile(file, { create: options.open === "create", size })),
+          (device) => Effect.provide(Index.make(config, options), device)
+        )
+      yield* Effect.scoped(Effect.gen(function*() {
+        const index = yield* open({ open: "create" })
+        for (let k = 0; k < count; k++) yield* index.post(nameAt(names, k), dataOf(k))
+        // Posted again: found, with their first data, and moved to the open chapter.
+        for (let k = perChapter; k < perChapter + 300; k++) {
+          assert.isTrue((yield* index.post(nameAt(names, k), dataOf(count + k))).found)
+        }
+      }))
+      // Loaded: an empty page cache, so the queries read every page, on the calling thread while the budget allows.
+      const index = yield* open({ open: "load" })
+      const picked = Array.from({ length: Math.floor(count / 5) }, (_, i) => i * 5)
+      const wrong: Array<number> = []
+      yield* Effect.forEach([...picked, ...picked], (k) =>
+        Effect.map(index.queryNoUpdate(nameAt(names, k)), (result) => {
+          const right = k < perChapter
+            ? !result.found
+            : sameBytes(Option.getOrUndefined(result.oldData), dataOf(k))
+          if (!right) wrong.push(k)
+        }), { concurrency: 500, discard: true })
+      assert.deepStrictEqual(wrong, [])
+      const stats = yield* index.stats
+      assert.strictEqual(stats.entriesIndexed, count - perChapter)
     }))
 })

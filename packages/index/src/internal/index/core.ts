@@ -8,7 +8,7 @@
  * @internal
  */
 import type { Geometry, IndexPageMap, Volume } from "@effect-uds/volume"
-import type { TryLookupFunction } from "@effect-uds/volume/internal/volume/lookup"
+import type { SyncLookup } from "@effect-uds/volume/internal/volume/lookup"
 import type { Effect, Either, Exit, Queue } from "effect"
 import type { Result } from "../../IndexService.js"
 import type { IndexConfig } from "../../IndexConfig.js"
@@ -92,7 +92,7 @@ export interface Core {
   readonly device: IndexDevice
   readonly volume: Volume.Service
   /** The volume's synchronous lookup entry, when it has one (a volume of Volume.make does). */
-  readonly tryLookup: TryLookupFunction | undefined
+  readonly syncLookup: SyncLookup | undefined
   readonly pageMap: IndexPageMap.Service
   volumeIndex: VolumeIndex.VolumeIndex
   readonly zones: ReadonlyArray<Zone>

@@ -8,7 +8,9 @@
  * wait for a read, and a chapter close: the answer itself when it needs
  * neither, else an Effect. The volume is asked synchronously first
  * (`tryLookup`: cached pages, or pages the device reads at once), so a
- * request that reads a page on the calling thread takes no Effect either.
+ * request that reads a page on the calling thread takes no Effect either,
+ * and one that would read past the budget of synchronous reads waits for the
+ * event loop to turn and runs again (WAIT_FOR_TURN).
  *
  * @internal
  */
@@ -27,10 +29,22 @@ const { Status } = VolumeIndex
 const NOT_FOUND: Answer = { found: false, oldData: Option.none(), location: "unavailable" }
 const notFound = Effect.succeed(NOT_FOUND)
 
-/** A request's outcome: its answer when done synchronously, else the Effect that finishes it. */
-export type Outcome = Answer | Effect.Effect<Answer, IndexError>
+/** A request's end: its answer when done synchronously, else the Effect that finishes it. */
+type Finished = Answer | Effect.Effect<Answer, IndexError>
 
-const toEffect = (outcome: Outcome): Effect.Effect<Answer, IndexError> =>
+/**
+ * What a request gives when it needs a page read while the volume's budget
+ * of synchronous reads is spent: it has done nothing yet, so run it again,
+ * from the start, once the event loop has turned (`nextTurn`), when it reads
+ * at once. Cheaper than the waiting path, which would make the zone busy
+ * and send every request after it through the zone's inbox.
+ */
+export const WAIT_FOR_TURN: unique symbol = Symbol("WAIT_FOR_TURN")
+
+/** A request's outcome: Finished, or WAIT_FOR_TURN. */
+export type Outcome = Finished | typeof WAIT_FOR_TURN
+
+const toEffect = (outcome: Finished): Effect.Effect<Answer, IndexError> =>
   Effect.isEffect(outcome) ? outcome : Effect.succeed(outcome)
 
 /** Where a record found in `chapter` is, seen from the zone's window (§2.2). */
@@ -69,10 +83,15 @@ const lookUp = (core: Core, name: Uint8Array, chapter: number) =>
  * The data of `name` in closed chapter `chapter` when the volume answers at
  * once (null: not there), its error, or NEEDS_LOOKUP: ask `lookUp`.
  */
-const lookUpNow = (core: Core, name: Uint8Array, chapter: number): Uint8Array | null | IndexError | typeof NEEDS_LOOKUP => {
-  if (core.tryLookup === undefined) return NEEDS_LOOKUP
-  const found = core.tryLookup(name, chapter)
-  if (typeof found === "number") return NEEDS_LOOKUP
+const lookUpNow = (
+  core: Core,
+  name: Uint8Array,
+  chapter: number
+): Uint8Array | null | IndexError | typeof NEEDS_LOOKUP | typeof WAIT_FOR_TURN => {
+  const sync = core.syncLookup
+  if (sync === undefined) return NEEDS_LOOKUP
+  const found = sync.tryLookup(name, chapter)
+  if (typeof found === "number") return sync.mustYield() ? WAIT_FOR_TURN : NEEDS_LOOKUP
   return found === null || found instanceof Uint8Array ? found : fromVolume(found)
 }
 
@@ -84,7 +103,7 @@ const finish = (
   name: Uint8Array,
   data: Uint8Array,
   oldData: Uint8Array | undefined
-): Outcome => {
+): Finished => {
   const record = zone.record
   const found = oldData !== undefined
   const answer: Answer = found
@@ -109,7 +128,7 @@ const finish = (
 }
 
 /** DELETE of a name whose entry was confirmed (or is a collision entry): the entry goes; an open-chapter record is marked deleted. */
-const forget = (core: Core, zone: Zone, name: Uint8Array, oldData: Uint8Array | undefined): Outcome => {
+const forget = (core: Core, zone: Zone, name: Uint8Array, oldData: Uint8Array | undefined): Finished => {
   const record = zone.record
   const chapter = record.virtualChapter
   const location = locationOf(core, zone, chapter)
@@ -144,6 +163,7 @@ export const processRequest = (
     const now = lookUpNow(core, name, record.virtualChapter)
     if (now === null) return NOT_FOUND
     if (now instanceof Uint8Array) return forget(core, zone, name, now)
+    if (now === WAIT_FOR_TURN) return now
     if (now !== NEEDS_LOOKUP) return Effect.fail(now)
     return Effect.flatMap(
       lookUp(core, name, record.virtualChapter),
@@ -155,6 +175,7 @@ export const processRequest = (
   if (inMemory !== undefined) return finish(core, zone, type, name, data, inMemory ?? undefined)
   const now = lookUpNow(core, name, record.virtualChapter)
   if (now === null || now instanceof Uint8Array) return finish(core, zone, type, name, data, now ?? undefined)
+  if (now === WAIT_FOR_TURN) return now
   if (now !== NEEDS_LOOKUP) return Effect.fail(now)
   return Effect.flatMap(
     lookUp(core, name, record.virtualChapter),

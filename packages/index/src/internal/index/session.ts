@@ -8,7 +8,7 @@
  * @internal
  */
 import { BlockDevice, IndexPageMap, PageCache, ReadQueue, Volume } from "@effect-uds/volume"
-import { tryLookupOf } from "@effect-uds/volume/internal/volume/lookup"
+import { syncLookupOf } from "@effect-uds/volume/internal/volume/lookup"
 import { describeValue } from "@effect-uds/volume/internal/volume/volumeInput"
 import { Context, Effect, Either, Layer, Option, Queue, type Scope } from "effect"
 import type * as Index from "../../IndexService.js"
@@ -30,7 +30,7 @@ import { Inbox } from "./inbox.js"
 import { deviceFailure, fromVolume } from "./errors.js"
 import { loadSave } from "./load.js"
 import { rebuild } from "./rebuild.js"
-import { processRequest } from "./requests.js"
+import { processRequest, WAIT_FOR_TURN } from "./requests.js"
 import { saveIndex } from "./save.js"
 import { Signal } from "./signal.js"
 import { subDevice } from "./subDevice.js"
@@ -108,12 +108,14 @@ const copyInto = (to: Uint8Array, from: Uint8Array): Uint8Array => {
  * with it, and the zone's order is a hint, not a guarantee (index.md §5.3);
  * requests for one name still run one at a time in their zone. A request
  * that then needs a volume read or a chapter close hands the rest to the
- * zone's fiber, which takes it before anything queued. Otherwise the request
+ * zone's fiber, which takes it before anything queued; one that would read
+ * past the volume's budget of synchronous reads waits for the event loop to
+ * turn and starts again (WAIT_FOR_TURN), leaving the zone free. Otherwise the request
  * goes to the inbox: the caller waits outside a full one, and, interrupted
  * there, the request is dropped; once in, it is the zone's: an interrupted
  * caller only stops waiting.
  */
-const launch = (core: Core, type: RequestType, name: Uint8Array, data: Uint8Array) =>
+const launch = (core: Core, type: RequestType, name: Uint8Array, data: Uint8Array): Effect.Effect<Index.Result, IndexError> =>
   Effect.suspend((): Effect.Effect<Index.Result, IndexError> => {
     const invalid = checkBytes("name", name) ?? checkBytes("data", data)
     if (invalid !== undefined) return Effect.fail(invalid)
@@ -127,6 +129,8 @@ const launch = (core: Core, type: RequestType, name: Uint8Array, data: Uint8Arra
       const ownName = copyInto(zone.name, name)
       const ownData = data === NO_DATA ? NO_DATA : copyInto(zone.data, data)
       const outcome = processRequest(core, zone, type, ownName, ownData)
+      // Nothing done yet: again after the event loop turns, when reads are allowed.
+      if (outcome === WAIT_FOR_TURN) return Effect.zipRight(core.syncLookup!.nextTurn, launch(core, type, name, data))
       if (!Effect.isEffect(outcome)) {
         core.needToSave = true
         count(core.counters, type, outcome)
@@ -227,7 +231,7 @@ export const makeIndex = (
       layout,
       device,
       volume,
-      tryLookup: tryLookupOf(volume),
+      syncLookup: syncLookupOf(volume),
       pageMap,
       volumeIndex,
       zones: makeZoneStates(geometry, config.zones, inboxes),

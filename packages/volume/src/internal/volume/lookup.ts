@@ -72,20 +72,36 @@ export const NEEDS_LOOKUP = 0
  */
 export type TryLookupFunction = (name: Uint8Array, virtualChapter: number) => TryLookup
 
-/** The lookups of a volume. */
-export type Lookups = Pick<Service, "lookup" | "lookupCached"> & { readonly tryLookup: TryLookupFunction }
+/**
+ * A volume's synchronous entry with the budget it reads within: a caller
+ * whose `tryLookup` gave a number while `mustYield()` holds may wait for
+ * `nextTurn` and try again, reading synchronously then, instead of taking
+ * the waiting path (`lookup`).
+ */
+export interface SyncLookup {
+  readonly tryLookup: TryLookupFunction
+  /** Whether the budget of synchronous reads is spent until the event loop turns. */
+  readonly mustYield: () => boolean
+  /** Completes after the event loop has turned, with a fresh budget. */
+  readonly nextTurn: Effect.Effect<void>
+}
 
-// Each volume's tryLookup, found from its `lookup` (the Volume service's
-// contract stays as it is; a volume that wraps another has none).
-const tryLookups = new WeakMap<Service["lookup"], TryLookupFunction>()
+/** The lookups of a volume. */
+export type Lookups = Pick<Service, "lookup" | "lookupCached"> & SyncLookup
+
+// Each volume's synchronous entry, found from its `lookup` (the Volume
+// service's contract stays as it is; a volume that wraps another has none).
+const syncLookups = new WeakMap<Service["lookup"], SyncLookup>()
 
 /**
- * The synchronous entry (`tryLookup`) of a volume made by `Volume.make`;
- * undefined for any other implementation of the service, whose `lookup`
- * is then the way.
+ * The synchronous entry of a volume made by `Volume.make`; undefined for any
+ * other implementation of the service, whose `lookup` is then the way.
  */
+export const syncLookupOf = (volume: Pick<Service, "lookup">): SyncLookup | undefined => syncLookups.get(volume.lookup)
+
+/** The `tryLookup` of a volume made by `Volume.make` (syncLookupOf); undefined for any other. */
 export const tryLookupOf = (volume: Pick<Service, "lookup">): TryLookupFunction | undefined =>
-  tryLookups.get(volume.lookup)
+  syncLookupOf(volume)?.tryLookup
 
 // What the reads a lookupCached request queued gave.
 interface AwaitedReads {
@@ -436,6 +452,7 @@ export const makeLookups = (context: LookupContext): Lookups => {
       return awaited === undefined ? answer : Effect.zipRight(FiberRef.set(awaitedReads, undefined), answer)
     })
 
-  tryLookups.set(lookup, tryLookup)
-  return { lookup, lookupCached, tryLookup }
+  const sync: SyncLookup = { tryLookup, mustYield: reader.mustYield, nextTurn: reader.yieldToEventLoop }
+  syncLookups.set(lookup, sync)
+  return { lookup, lookupCached, ...sync }
 }

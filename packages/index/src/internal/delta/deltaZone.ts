@@ -68,6 +68,8 @@ const NO_CHECKPOINT = 0xffff
 const CHECKPOINT_MIN_BITS = 768
 /** Checkpoint key distances must stay below this (a u16, 0xffff excluded). */
 const MAX_DISTANCE = 0xffff
+/** A search's threshold for repairing a checkpoint when it has none: above every key. */
+const NO_REPAIR = 2 ** 32
 
 // The last decoded entry: module state instead of a result object, so decoding allocates nothing.
 let decodedValue = 0
@@ -213,6 +215,11 @@ export class DeltaZone extends DeltaMemory {
     const incrKeys = this.incrKeys
     let at = phase
     let key = 0
+    // An unset checkpoint the walk will pass (its threshold is at most the address): the walk sets it
+    // when it crosses the threshold. Checkpoints set while a list was short are often unset (the key
+    // before a threshold was 2^16 or more below it), and stay so until a walk repairs them.
+    let repair = -1
+    let repairThreshold = NO_REPAIR
     cursor.list = list
     if (end - phase >= CHECKPOINT_MIN_BITS) {
       const thresholds = this.thresholds
@@ -222,12 +229,15 @@ export class DeltaZone extends DeltaMemory {
         if (this.octets[list * OCTETS + CHECKPOINTS_SET_OCTET] === 0) this.setCheckpoints(list)
         for (let j = CHECKPOINTS - 1; j >= 0; j--) {
           const threshold = thresholds[j]!
+          if (threshold > address) continue
           const offset = halves[record + OFFSET_HALF + j]!
-          if (threshold <= address && offset !== NO_CHECKPOINT) {
+          if (offset !== NO_CHECKPOINT) {
             at = phase + offset
             key = threshold - halves[record + DISTANCE_HALF + j]!
             break
           }
+          repair = j
+          repairThreshold = threshold
         }
       }
     }
@@ -263,6 +273,11 @@ export class DeltaZone extends DeltaMemory {
       }
       if (delta === 0 && at !== phase) next += NAME_BITS
       if (next > end) return CORRUPT_DATA
+      if (key + delta >= repairThreshold && repair >= 0) {
+        // The first entry at or above the unset checkpoint's threshold: set it here.
+        this.setCheckpoint(list * HALVES, repair, at - phase, repairThreshold - key)
+        repairThreshold = NO_REPAIR
+      }
       key += delta
       if (key >= address) {
         cursor.offset = at - phase
@@ -276,6 +291,8 @@ export class DeltaZone extends DeltaMemory {
       }
       at = next
     }
+    // No entry reaches the unset checkpoint's threshold: it is the end of the list.
+    if (repairThreshold !== NO_REPAIR) this.setCheckpoint(list * HALVES, repair, at - phase, repairThreshold - key)
     cursor.offset = at - phase
     cursor.key = key
     cursor.delta = 0

@@ -74,7 +74,9 @@ export class SubIndex {
   /** The VCN a stored value stands for in zone `zone`: low + ((value − low) mod 2^B) (§4.2). */
   private toVirtual(zone: number, value: number): number {
     const low = this.low[zone]!
-    let rolling = (value - (low % this.modulus)) % this.modulus
+    // value and low mod 2^B are both in [0, 2^B), so one correction replaces the second modulo; a low
+    // below 2^31 takes its low bits with a mask (a double's % is a slow call).
+    let rolling = value - (low <= 0x7fffffff ? low & (this.modulus - 1) : low % this.modulus)
     if (rolling < 0) rolling += this.modulus
     return low + rolling
   }

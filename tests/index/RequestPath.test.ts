@@ -10,7 +10,7 @@ import { Context, Effect, Layer, Option } from "effect"
 import { Index, IndexConfig } from "@effect-uds/index"
 import { BlockDevice, Volume } from "@effect-uds/volume"
 import { directReaderOf } from "@effect-uds/volume/internal/device/directRead"
-import { NEEDS_LOOKUP, type TryLookup, tryLookupOf } from "@effect-uds/volume/internal/volume/lookup"
+import { NEEDS_LOOKUP, syncLookupOf, type TryLookup } from "@effect-uds/volume/internal/volume/lookup"
 import { subDevice } from "../../packages/index/src/internal/index/subDevice.js"
 import { dataOf, nameAt, seedNames, tinyConfig } from "../support/wholeIndex.js"
 import { absentName, chapterRecords, memoryVolume, multiIndexGeometry, NONCE, recordAt, writeChapters } from "../support/volumes.js"
@@ -62,7 +62,7 @@ describe("the index's request path", () => {
         Volume.Volume
       )
       yield* writeChapters(geometry, 0, CHAPTERS - 1).pipe(Effect.provideService(Volume.Volume, volume))
-      const tryLookup = tryLookupOf(volume)
+      const tryLookup = syncLookupOf(volume)?.tryLookup
       assert.isDefined(tryLookup)
       let answered = 0
       for (let chapter = 0; chapter < CHAPTERS; chapter++) {
@@ -93,7 +93,7 @@ describe("the index's request path", () => {
       yield* writeChapters(geometry, 0, CHAPTERS - 1).pipe(Effect.provideService(Volume.Volume, Context.get(writer, Volume.Volume)))
       // Reopened: an empty cache and no chapter map learned yet.
       const volume = Context.get(yield* Layer.build(memoryVolume(geometry, bytes)), Volume.Volume)
-      const tryLookup = tryLookupOf(volume)!
+      const tryLookup = syncLookupOf(volume)!.tryLookup
       const { data, name } = recordAt(chapterRecords(geometry, 2), 300)
       assert.strictEqual(tryLookup(name, 2), NEEDS_LOOKUP)
       const looked = yield* volume.lookup(name, 2)

@@ -72,7 +72,8 @@ export const runIndexBench = (options: IndexBenchOptions) =>
     const score = machineScore()
     yield* progress(`machine score: ${score ?? "n/a"}`)
     const lines: Array<Line> = []
-    for (const zones of options.zones === undefined ? ZONES : [options.zones]) lines.push(...(yield* runZones(options.requests, zones, score)))
+    const zoneCounts = options.zones === undefined ? ZONES : [options.zones]
+    for (const zones of zoneCounts) lines.push(...(yield* runZones(options.requests, zones, score)))
     yield* Console.log(options.json ? lines.map(jsonLine).join("\n") : `machine score: ${score ?? "n/a"}\n${table(lines)}`)
     const wrong = lines.filter((line) => line.wrong > 0).map((line) => `${line.workload} (${line.zones} zone${line.zones === 1 ? "" : "s"})`)
     if (wrong.length > 0) return yield* new CheckFailed({ message: `wrong answers in ${wrong.join(", ")}` })

@@ -110,8 +110,8 @@ const copyInto = (to: Uint8Array, from: Uint8Array): Uint8Array => {
  * that then needs a volume read or a chapter close hands the rest to the
  * zone's fiber, which takes it before anything queued; one that would read
  * past the volume's budget of synchronous reads waits for the event loop to
- * turn and starts again (WAIT_FOR_TURN), leaving the zone free. Otherwise the request
- * goes to the inbox: the caller waits outside a full one, and, interrupted
+ * turn and starts again (WAIT_FOR_TURN), leaving the zone free. Otherwise
+ * the request goes to the inbox: the caller waits outside a full one, and, interrupted
  * there, the request is dropped; once in, it is the zone's: an interrupted
  * caller only stops waiting.
  */

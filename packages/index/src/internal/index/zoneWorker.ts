@@ -4,9 +4,10 @@
  * burst of messages synchronously; a request that would read past the
  * volume's budget of synchronous reads is served first after the event loop
  * turns; only a request that must wait for a volume read or a chapter close,
- * and an announcement that closes a chapter, go through Effect. A request's answer goes to its caller's callback; a caller that
- * stopped waiting changes nothing, the request is finished all the same. A
- * failed request disables the index (§12.4).
+ * and an announcement that closes a chapter, go through Effect. A request's
+ * answer goes to its caller's callback; a caller that stopped waiting changes
+ * nothing, the request is finished all the same. A failed request disables
+ * the index (§12.4).
  *
  * @internal
  */

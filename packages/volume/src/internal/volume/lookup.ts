@@ -99,10 +99,6 @@ const syncLookups = new WeakMap<Service["lookup"], SyncLookup>()
  */
 export const syncLookupOf = (volume: Pick<Service, "lookup">): SyncLookup | undefined => syncLookups.get(volume.lookup)
 
-/** The `tryLookup` of a volume made by `Volume.make` (syncLookupOf); undefined for any other. */
-export const tryLookupOf = (volume: Pick<Service, "lookup">): TryLookupFunction | undefined =>
-  syncLookupOf(volume)?.tryLookup
-
 // What the reads a lookupCached request queued gave.
 interface AwaitedReads {
   /** The physical chapter and its generation when the request started. */
